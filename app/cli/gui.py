@@ -1,0 +1,62 @@
+"""Starting the window: ``passerelle`` (no command) and ``passerelle demo``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from app.errors import PasserelleError
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="ouvrir l'application sur une base de démonstration (cité scolaire)"
+    )
+    demo.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    return run_gui(args, demo=True)
+
+
+def run_gui(args: argparse.Namespace, *, demo: bool = False) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.gui.application import create_application, install_crash_hook
+    from app.gui.main_window import MainWindow
+
+    app = create_application()
+    install_crash_hook(show_dialog=os.environ.get("PASSERELLE_NO_CRASH_DIALOG") != "1")
+    banner: str | None = None
+    try:
+        if demo:
+            from app.services.demo import demo_banner, open_demo
+
+            ctx, session = open_demo(args.base)
+            banner = demo_banner(session)
+        else:
+            from app.services.context import open_context
+
+            ctx, session = open_context(args.base), None
+    except PasserelleError as exc:
+        QMessageBox.critical(None, "Passerelle", exc.message)
+        return 1
+    window = MainWindow(ctx, banner=banner)
+    window.show()
+    if args.fermer_apres:
+        QTimer.singleShot(args.fermer_apres, app.quit)
+    try:
+        code = app.exec()
+    finally:
+        if session is not None:
+            session.close()
+        ctx.close()
+    log.info("window closed (%s)", code)
+    sys.stdout.flush()
+    return int(code)
