@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory, measured and printed, never asserted in tests."""
