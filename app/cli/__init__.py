@@ -19,6 +19,7 @@ from app.errors import PasserelleError, UserCancelled
 COMMAND_MODULES = (
     "app.cli.base",
     "app.cli.gui",
+    "app.cli.netsynchro",
 )
 
 log = logging.getLogger(__name__)

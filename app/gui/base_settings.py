@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,8 +22,8 @@ from PySide6.QtWidgets import (
 from app.domain.school_year import MAX_YEAR, MIN_YEAR, year_label
 from app.errors import PasserelleError
 from app.gui.dialogs import dialogs
-from app.gui.hub import ESTABLISHMENTS, YEAR, hub
-from app.services import base_admin
+from app.gui.hub import ESTABLISHMENTS, NETSYNCHRO, YEAR, hub
+from app.services import base_admin, netsynchro_settings
 from app.store.database import Database
 
 
@@ -62,6 +64,25 @@ class BaseSettingsDialog(QDialog):
         group_layout.addWidget(self.list)
         group_layout.addLayout(add_row)
 
+        current = netsynchro_settings.load(db)
+        self._ca_pem = current.ca_pem
+        self.netsynchro_url = QLineEdit(current.url or "")
+        self.netsynchro_url.setPlaceholderText("https://…")
+        self.ca_label = QLabel()
+        self.ca_button = QPushButton(self.tr("Choisir l'autorité…"))
+        self.ca_button.clicked.connect(self._choose_ca)
+        self.ca_clear = QPushButton(self.tr("Utiliser celle du système"))
+        self.ca_clear.clicked.connect(self._clear_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_label, 1)
+        ca_row.addWidget(self.ca_button)
+        ca_row.addWidget(self.ca_clear)
+        ns_group = QGroupBox(self.tr("Plateforme NetSynchro (commune à tous les postes)"))
+        ns_form = QFormLayout(ns_group)
+        ns_form.addRow(self.tr("Adresse :"), self.netsynchro_url)
+        ns_form.addRow(self.tr("Autorité du serveur :"), ca_row)
+        self._show_ca()
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -70,6 +91,7 @@ class BaseSettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(group)
+        layout.addWidget(ns_group)
         layout.addWidget(buttons)
         self._reload()
 
@@ -92,11 +114,42 @@ class BaseSettingsDialog(QDialog):
         self._reload()
         hub.data_changed.emit(ESTABLISHMENTS)
 
+    def _show_ca(self) -> None:
+        self.ca_label.setText(
+            self.tr("fournie (enregistrée dans la base)")
+            if self._ca_pem
+            else self.tr("celle du système")
+        )
+
+    def _choose_ca(self) -> None:
+        path = dialogs.open_file(
+            self,
+            self.tr("Autorité de certification du serveur NetSynchro"),
+            self.tr("Certificats PEM (*.pem *.crt *.cer);;Tous les fichiers (*)"),
+        )
+        if not path:
+            return
+        try:
+            self._ca_pem = netsynchro_settings.read_ca_file(Path(path))
+        except PasserelleError as exc:
+            dialogs.warning(self, self.tr("Autorité refusée"), exc.message)
+            return
+        self._show_ca()
+
+    def _clear_ca(self) -> None:
+        self._ca_pem = None
+        self._show_ca()
+
     def _save(self) -> None:
         try:
             if self.year.value() != base_admin.school_year(self._db):
                 base_admin.set_school_year(self._db, self.year.value())
                 hub.data_changed.emit(YEAR)
+            url = self.netsynchro_url.text().strip()
+            current = netsynchro_settings.load(self._db)
+            if url and (url != current.url or self._ca_pem != current.ca_pem):
+                netsynchro_settings.configure(self._db, url, self._ca_pem)
+                hub.data_changed.emit(NETSYNCHRO)
         except PasserelleError as exc:
             dialogs.warning(self, self.tr("Paramètres refusés"), exc.message)
             return

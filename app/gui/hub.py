@@ -12,6 +12,7 @@ JOURNAL = "journal"
 ESTABLISHMENTS = "etablissements"
 YEAR = "annee"
 CERTIFICATES = "certificats"
+NETSYNCHRO = "netsynchro"
 
 
 class Hub(QObject):

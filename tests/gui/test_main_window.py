@@ -130,3 +130,27 @@ def test_base_settings_dialog_adds_an_establishment(qtbot: QtBot, ctx: AppContex
     dialog._save()
     assert base_admin.school_year(ctx.db) == 2031
     assert "2031-2032" in window.status_year.text()
+
+
+def test_base_settings_netsynchro_address(qtbot: QtBot, ctx: AppContext, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.demo.pki import DemoPKI
+    from app.gui.base_settings import BaseSettingsDialog
+    from app.services import netsynchro_settings
+
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(DemoPKI().ca_pem())
+    monkeypatch.setattr(dialogs, "open_file", lambda *a, **k: str(ca))
+    warnings: list[str] = []
+    monkeypatch.setattr(dialogs, "warning", lambda _p, _t, text: warnings.append(text))
+    dialog = BaseSettingsDialog(ctx.db)
+    qtbot.addWidget(dialog)
+    dialog.netsynchro_url.setText("http://pas-chiffre.fr")
+    dialog._save()
+    assert "https://" in warnings[0]
+    dialog.netsynchro_url.setText("https://netsynchro.exemple.fr/")
+    dialog.ca_button.click()
+    dialog._save()
+    saved = netsynchro_settings.load(ctx.db)
+    assert saved.url == "https://netsynchro.exemple.fr"
+    assert saved.ca_pem and saved.ca_pem.startswith("-----BEGIN CERTIFICATE-----")
