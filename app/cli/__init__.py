@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "app.cli.base",
     "app.cli.gui",
     "app.cli.netsynchro",
+    "app.cli.sts",
 )
 
 log = logging.getLogger(__name__)

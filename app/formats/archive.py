@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -110,7 +111,8 @@ def extract_single_xml(
     except FormatError:
         target.unlink(missing_ok=True)
         raise
-    except (OSError, EOFError, NotImplementedError) as exc:
+    except (OSError, EOFError, NotImplementedError, zlib.error) as exc:
+        # zlib.error: a corrupted deflate stream inside an intact archive directory.
         target.unlink(missing_ok=True)
         raise FormatError(
             "Cette archive ZIP est tronquée ou utilise une compression non prise en charge.",
