@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "app.cli.base",
     "app.cli.gui",
     "app.cli.netsynchro",
+    "app.cli.certificat",
+    "app.cli.siecle",
     "app.cli.sts",
 )
 

@@ -20,6 +20,16 @@ def register(subparsers: Any) -> None:
     demo.set_defaults(handler=run_demo)
 
 
+def _select_keyring() -> None:
+    """Pick the platform's vault explicitly; without one, certificates explain why."""
+    from app.security.keyring_policy import install_native_keyring
+
+    try:
+        install_native_keyring()
+    except PasserelleError as exc:
+        log.warning("no usable keyring at start-up (%s)", exc.code)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     return run_gui(args, demo=True)
 
@@ -32,6 +42,7 @@ def run_gui(args: argparse.Namespace, *, demo: bool = False) -> int:
     from app.gui.main_window import MainWindow
 
     app = create_application()
+    _select_keyring()
     install_crash_hook(show_dialog=os.environ.get("PASSERELLE_NO_CRASH_DIALOG") != "1")
     banner: str | None = None
     try:
