@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "app.cli.gui",
     "app.cli.netsynchro",
     "app.cli.certificat",
+    "app.cli.sandbox",
     "app.cli.siecle",
     "app.cli.sts",
 )
