@@ -41,6 +41,14 @@ def register(subparsers: Any) -> None:
     restore.set_defaults(handler=_restore)
     lst_copies = base_sub.add_parser("copies", help="lister les copies disponibles")
     lst_copies.set_defaults(handler=_list_copies)
+    transfer = base_sub.add_parser(
+        "migrer-vers",
+        help="copier toute la base dans une base neuve, par exemple sur un serveur PostgreSQL "
+        "partagé par plusieurs postes",
+    )
+    transfer.add_argument("url", metavar="URL",
+                          help="adresse de la base de destination (postgresql+psycopg://…)")
+    transfer.set_defaults(handler=_migrate_to)
 
     jnl = subparsers.add_parser("journal", help="afficher le journal des échanges")
     jnl.add_argument("--json", action="store_true", help="sortie JSON")
@@ -119,6 +127,25 @@ def _list_copies(args: argparse.Namespace) -> int:
         print("Aucune copie.")
     for path in copies:
         print(path)
+    return 0
+
+
+def _migrate_to(args: argparse.Namespace) -> int:
+    from app.services.shared import transfer_base
+
+    ctx = open_base(args)
+    try:
+        report = transfer_base(ctx.db, args.url)
+    finally:
+        ctx.close()
+    print(f"Base copiée vers {report.target}")
+    for name, count in report.counts.items():
+        print(f"  {name:<28} {count:>9} ligne{'s' if count > 1 else ''}")
+    print(f"Total : {report.total} ligne{'s' if report.total > 1 else ''}, "
+          "nombres vérifiés dans les deux bases.")
+    print("Sur chaque poste, utilisez désormais cette adresse (variable PASSERELLE_BASE ou "
+          "option --base, voir docs/deploiement-reseau.md). L'ancienne base reste intacte : "
+          "ne la modifiez plus, ses changements ne seraient pas recopiés.")
     return 0
 
 

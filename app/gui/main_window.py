@@ -15,6 +15,7 @@ from app.domain.school_year import year_label
 from app.errors import PasserelleError
 from app.gui import features
 from app.gui.base_settings import BaseSettingsDialog
+from app.gui.change_poller import ChangePoller
 from app.gui.dialogs import dialogs
 from app.gui.hub import ESTABLISHMENTS, YEAR, hub
 from app.gui.menus_qt import populate
@@ -86,6 +87,9 @@ class MainWindow(QMainWindow):
         hub.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.rebuild_menus()
         self._restore_geometry()
+        # Other PCs sharing the base: their committed changes refresh our views.
+        self.change_poller = ChangePoller(ctx.db, self)
+        self.change_poller.start()
 
     # Menus and status --------------------------------------------------------
 
@@ -174,5 +178,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.change_poller.stop()
         QSettings().setValue("fenetre/geometrie", self.saveGeometry())
         super().closeEvent(event)
