@@ -161,4 +161,7 @@ def render_tree(menus: Sequence[Menu]) -> list[str]:
 
 
 # Actions whose feature exists in this build; the others show disabled.
-AVAILABLE_ACTIONS = frozenset({COPY_BASE, BASE_SETTINGS, JOURNAL, QUIT, ABOUT})
+AVAILABLE_ACTIONS = frozenset(
+    {COPY_BASE, BASE_SETTINGS, JOURNAL, QUIT, ABOUT, CERTIFICATE, SIECLE_CERTIFICATE,
+     RETRIEVE_STS, SEND_WITH_ASSISTANT, SEND_WITHOUT_ASSISTANT, EXPORT_EDT_FILE}
+)

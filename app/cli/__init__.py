@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "app.cli.sandbox",
     "app.cli.siecle",
     "app.cli.sts",
+    "app.cli.edt",
 )
 
 log = logging.getLogger(__name__)

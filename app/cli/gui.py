@@ -30,6 +30,18 @@ def _select_keyring() -> None:
         log.warning("no usable keyring at start-up (%s)", exc.code)
 
 
+def _warn_if_network_sqlite(db: Any, window: Any) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.gui.dialogs import dialogs
+    from app.services.shared import NETWORK_SQLITE_WARNING, sqlite_on_network_share
+
+    if sqlite_on_network_share(db):
+        QTimer.singleShot(
+            0, lambda: dialogs.warning(window, "Passerelle", NETWORK_SQLITE_WARNING)
+        )
+
+
 def run_demo(args: argparse.Namespace) -> int:
     return run_gui(args, demo=True)
 
@@ -60,6 +72,7 @@ def run_gui(args: argparse.Namespace, *, demo: bool = False) -> int:
         return 1
     window = MainWindow(ctx, banner=banner)
     window.show()
+    _warn_if_network_sqlite(ctx.db, window)
     if args.fermer_apres:
         QTimer.singleShot(args.fermer_apres, app.quit)
     try:

@@ -1,4 +1,5 @@
-"""``passerelle sts …``: STS-Web timetable files, without touching the base."""
+"""``passerelle sts …``: STS-Web timetable files (``analyser`` leaves the base alone) and
+« Récupérer les données de STSWEB » (``recuperer``)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--annee", type=int, help="refuser le fichier s'il est d'une autre année (ex. 2026)"
     )
     analyser.set_defaults(handler=handler)
+    recuperer = commands.add_parser(
+        "recuperer",
+        help="récupérer les données de STSWEB (fichier sts_emp ou NetSynchro) dans la base",
+        description="Remplace les données STSWEB de l'établissement pour l'année scolaire de "
+        "la base, après une copie automatique de la base. L'opération est notée au journal.",
+    )
+    recuperer.add_argument("uai", metavar="UAI", help="code UAI de l'établissement")
+    source = recuperer.add_mutually_exclusive_group(required=True)
+    source.add_argument("--fichier", type=Path, metavar="FICHIER",
+                        help="export STSWEB sts_emp_<UAI>_<AAAA>.xml (ou son ZIP)")
+    source.add_argument("--netsynchro", action="store_true",
+                        help="télécharger l'export par NetSynchro (certificat nécessaire)")
+    source.add_argument("--demo", action="store_true", help="données de démonstration")
+    recuperer.add_argument("--json", action="store_true", help="résultat en JSON")
+    recuperer.set_defaults(handler=_retrieve)
 
 
 def summarize(data: StsData | Timetable) -> dict[str, Any]:
@@ -96,4 +112,31 @@ def handler(args: argparse.Namespace) -> int:
     if summary["type"] == EDT_STS:
         lines.append(f"Cours : {summary['cours']}")
     print("\n".join(lines))
+    return 0
+
+
+def _retrieve(args: argparse.Namespace) -> int:
+    from app.cli._common import open_base, print_json
+    from app.services.sts import retrieval
+
+    ctx = open_base(args)
+    try:
+        if args.fichier is not None:
+            done = retrieval.retrieve_from_file(ctx.db, args.uai, args.fichier)
+        elif args.netsynchro:
+            done = retrieval.retrieve_by_netsynchro(ctx.db, args.uai)
+        else:
+            done = retrieval.retrieve_demo(ctx.db, args.uai)
+    finally:
+        ctx.close()
+    if args.json:
+        print_json({"uai": done.uai, "annee": done.annee, "source": done.source,
+                    "modifie": done.changed, **done.counts})  # fmt: skip
+        return 0
+    c = done.counts
+    print(f"Données STSWEB {year_label(done.annee)} de {done.uai} récupérées : "
+          f"{c['individus']} personnels, {c['matieres']} matières, {c['divisions']} divisions, "
+          f"{c['groupes']} groupes, {c['services']} services.")
+    if not done.changed:
+        print("Elles sont identiques aux précédentes : rien n'a changé.")
     return 0

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 Handler = Callable[[str | None], None]
 
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = (
+    "app.gui.features_certificates",
+    "app.gui.features_sts",
+)
 
 
 def install_all(window: MainWindow) -> dict[str, Handler]:

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Passerelle"))
         self.resize(1100, 720)
         self.menu_actions: dict[tuple[str, str | None], QAction] = {}
+        self._closed = False
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("onglets")
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_establishments)
         self.statusBar().addPermanentWidget(self.status_year)
         hub.data_changed.connect(self._on_data_changed)
-        hub.status_message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        hub.status_message.connect(self._show_status_message)
         self.rebuild_menus()
         self._restore_geometry()
         # Other PCs sharing the base: their committed changes refresh our views.
@@ -116,6 +117,9 @@ class MainWindow(QMainWindow):
             handler(command.uai)
         except PasserelleError as exc:
             dialogs.warning(self, self.tr("Passerelle"), exc.message)
+
+    def _show_status_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
 
     def _on_data_changed(self, topic: str) -> None:
         if topic in (ESTABLISHMENTS, YEAR):
@@ -179,5 +183,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.change_poller.stop()
+        # The hub outlives windows (tests open many): drop our connections once.
+        if not self._closed:
+            self._closed = True
+            hub.data_changed.disconnect(self._on_data_changed)
+            hub.status_message.disconnect(self._show_status_message)
         QSettings().setValue("fenetre/geometrie", self.saveGeometry())
         super().closeEvent(event)

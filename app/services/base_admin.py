@@ -9,6 +9,7 @@ from app.domain.school_year import default_year, is_valid_year, year_label
 from app.domain.uai import validate_uai
 from app.errors import PasserelleError
 from app.services import journal
+from app.services.changes import ESTABLISHMENTS, YEAR, bump_revision
 from app.store import backup, migrate
 from app.store import establishments as establishments_store
 from app.store import settings as settings_store
@@ -31,6 +32,8 @@ def set_school_year(db: Database, year: int) -> None:
     with db.write() as conn:
         previous = settings_store.get(conn, settings_store.SCHOOL_YEAR)
         settings_store.set_value(conn, settings_store.SCHOOL_YEAR, str(year))
+        if previous != str(year):
+            bump_revision(conn, YEAR)
     if previous != str(year):
         journal.record(
             db,
@@ -58,6 +61,7 @@ def add_establishment(db: Database, uai: str, nom: str) -> Establishment:
             )
         establishment = Establishment(uai=code, nom=nom[:200])
         establishments_store.add(conn, establishment)
+        bump_revision(conn, ESTABLISHMENTS)
     return establishment
 
 

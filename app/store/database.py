@@ -88,13 +88,18 @@ class Database:
             database = sa.engine.make_url(url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(url, connect_args={"timeout": 5})
+            engine = sa.create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         if url.startswith("postgresql"):
             # pre_ping: a PC that slept or lost the network reconnects silently.
-            return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+            return sa.create_engine(
+                url,
+                pool_pre_ping=True,
+                hide_parameters=True,  # row values (names, INE) never reach logs or reports
+                connect_args={"connect_timeout": 10},
+            )
         raise StoreError(
             f"Adresse de base non reconnue : « {url} ». Donnez un fichier (.db) ou une adresse "
             "postgresql+psycopg://…",
@@ -111,7 +116,11 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A consistent read: one snapshot for every statement inside."""
         with self.engine.connect() as conn:
-            conn.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+            if self.is_postgresql:
+                # READ COMMITTED would give each statement its own snapshot.
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            else:
+                conn.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
             with conn.begin():
                 yield conn
 

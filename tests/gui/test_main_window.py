@@ -80,6 +80,7 @@ def test_year_change_relabels_the_send_commands(qtbot: QtBot, ctx: AppContext) -
 
 
 def test_unavailable_commands_are_disabled(qtbot: QtBot, ctx: AppContext) -> None:
+    base_admin.add_establishment(ctx.db, "0750654D", "Lycée A")
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     for (action, _uai), qaction in window.menu_actions.items():

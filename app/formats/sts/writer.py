@@ -262,7 +262,9 @@ def _outside_hours(where: str, slot: CoursSlot, horaires: dict[int, Horaire]) ->
 
 
 @functools.cache
+@functools.cache
 def _schema() -> etree.XMLSchema:
+    # Compiled once per process; XMLSchema.validate is safe to reuse.
     data = resources.files("app.formats.sts").joinpath("edt_sts.xsd").read_bytes()
     return etree.XMLSchema(etree.fromstring(data, parser=hardened_parser()))
 
