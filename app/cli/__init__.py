@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "app.cli.siecle",
     "app.cli.sts",
     "app.cli.edt",
+    "app.cli.diagnostic",
 )
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from app.logsetup import setup_logging
 
+    if argv is None:
+        argv = sys.argv[1:]
+    if list(argv) == ["--version"]:
+        # Answer without importing every command group (the frozen build's smoke test).
+        print(f"Passerelle {__version__}")
+        return 0
     setup_logging(console=False)
     parser = build_parser()
     args = parser.parse_args(argv)

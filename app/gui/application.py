@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME, __version__
 from app.gui import crash, i18n
+from app.gui.resources import app_icon
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -18,6 +19,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
     i18n.install_french(app)
     return app
 

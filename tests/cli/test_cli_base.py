@@ -41,8 +41,10 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--version"])
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"Passerelle {__version__}\n"
+    with pytest.raises(SystemExit) as exit_info:  # argparse's own path, with other options
+        main(["--base", "x.db", "--version"])
     assert exit_info.value.code == 0
     assert __version__ in capsys.readouterr().out
 
