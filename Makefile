@@ -66,3 +66,7 @@ installer-check: $(STAMP)
 	cd ../.. && file $$OUT && file $$OUT | grep -q 'PE32 executable.*Nullsoft Installer' && \
 	ls -l $$OUT && \
 	$(BIN)/python packaging/sign_check.py $$OUT
+
+# The user guide's images (docs/images/), regenerated from the real windows.
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "app.cli.certificat",
     "app.cli.sandbox",
     "app.cli.siecle",
+    "app.cli.eleves",
     "app.cli.sts",
     "app.cli.edt",
     "app.cli.diagnostic",

@@ -304,7 +304,7 @@ class _School:
         for k in range(count):
             if k < 2:
                 woman = (k == 0) == (rng.random() < 0.7)
-                parente = "20" if woman else "10"
+                parente = "10" if woman else "20"  # SIECLE: 10 mère, 20 père
                 niveau, legal = 1, str(k + 1)
             else:
                 woman = rng.random() < 0.5

@@ -113,7 +113,9 @@ class CourseDialog(QDialog):
         teachers_box = QVBoxLayout()
         teachers_box.addWidget(self.teacher_filter)
         teachers_box.addWidget(self.teachers)
-        form.addRow(self.tr("&Professeurs :"), teachers_box)
+        teachers_label = QLabel(self.tr("&Professeurs :"))
+        teachers_label.setBuddy(self.teacher_filter)  # a layout row has no buddy of its own
+        form.addRow(teachers_label, teachers_box)
 
         self.error = QLabel()
         self.error.setObjectName("erreur")

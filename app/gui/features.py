@@ -18,6 +18,7 @@ Handler = Callable[[str | None], None]
 FEATURE_MODULES: tuple[str, ...] = (
     "app.gui.features_certificates",
     "app.gui.features_sts",
+    "app.gui.features_students",
 )
 
 

@@ -100,9 +100,14 @@ class MainWindow(QMainWindow):
         available = menus.AVAILABLE_ACTIONS & self.handlers.keys()
         tree = menus.build_menu_tree(year, establishments, available)
         self.menu_actions = populate(self.menuBar(), tree, self.trigger, self)
-        if establishments:
-            names = ", ".join(e.label for e in establishments)
-            self.status_establishments.setText(self.tr("Établissements : {0}").format(names))
+        if len(establishments) == 1:
+            self.status_establishments.setText(establishments[0].label)
+            self.status_establishments.setToolTip("")
+        elif establishments:
+            # A cité scolaire: UAIs only, names in the tooltip, so alerts keep their room.
+            uais = ", ".join(e.uai for e in establishments)
+            self.status_establishments.setText(self.tr("Cité scolaire : {0}").format(uais))
+            self.status_establishments.setToolTip("\n".join(e.label for e in establishments))
         else:
             self.status_establishments.setText(
                 self.tr("Aucun établissement : « Fichier > Paramètres de la base… »")

@@ -96,7 +96,7 @@ class StsRetrievalWindow(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
-        hint = QLabel(self.tr("Dans STSWEB : « Exports &gt; Emploi du temps », puis choisissez le "
+        hint = QLabel(self.tr("Dans STSWEB : « Exports > Emploi du temps », puis choisissez le "
                               "fichier téléchargé (inutile de le décompresser)."))
         hint.setWordWrap(True)
         method_layout = QVBoxLayout(method)

@@ -30,11 +30,12 @@ API
 
 Memory
 ------
-Records are streamed (``SafeIterparse`` + ``release``). Because a SIECLE file
-puts OPTIONS, STRUCTURES and ADRESSES after the students, the Élèves and
-Responsables readers make a first streamed pass that keeps only the join data
-(interned division/group/option tuples, addresses, ids), then stream the
-records: memory grows with the addresses only, never with whole records.
+Records are streamed (``SafeIterparse`` with ``tag=`` filters + ``release``).
+Because a SIECLE file puts OPTIONS, STRUCTURES and ADRESSES after the students,
+the Élèves and Responsables readers parse the file ONCE and spill records and
+join data into a private temporary SQLite file (:mod:`.spill`, page cache
+capped), then hand records out from one SQL join: memory does not grow with
+the number of students, and a second ``students()`` call does not re-parse.
 
 Codes are listed in :mod:`app.formats.siecle.codes`.
 """

@@ -1,13 +1,14 @@
 """``BEE_ELEVES`` (ElevesSansAdresses / ElevesAvecAdresses): streamed students.
 
 The file lists ELEVES first, then OPTIONS, STRUCTURES and ADRESSES, each keyed
-by ELEVE_ID / ADRESSE_ID. To hand out complete :class:`Student` records without
-holding the students, reading takes two streamed passes:
+by ELEVE_ID / ADRESSE_ID. To hand out complete :class:`Student` records with
+ONE parse of the file and a memory that does not grow with the school:
 
-1. :func:`build_index` skips the ELEVE elements and keeps, per student, only the
-   division, group codes and options (interned: a few hundred distinct tuples
-   for a whole school) plus the addresses;
-2. :func:`iter_students` streams the ELEVE elements and joins them.
+1. :func:`build_index` parses the file once (lxml filters the record tags in C)
+   and spills each ELEVE's fields, each student's division, groups and options
+   and each address into a private SQLite file (:mod:`.spill`);
+2. :func:`iter_students` streams one SQL join over that file, in export order,
+   and builds the students (any number of times, without re-parsing).
 
 The class is the structure with ``TYPE_STRUCTURE = D``, never the first one
 listed (Pix's files put G before D); with several D, the last wins, as in GEPI
@@ -16,66 +17,147 @@ and Pix, and an anomaly says so.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from app.domain.siecle import Address, Anomaly, Student, StudentOption
 from app.formats.siecle import codes
 from app.formats.siecle.addresses import pack_address, unpack_address
-from app.formats.siecle.source import OpenedSource, walk
+from app.formats.siecle.source import OpenedSource, walk_records
+from app.formats.siecle.spill import Spill, pack_fields, unpack_fields
 from app.formats.siecle.values import BadDate, attr, fields, parse_date, parse_flag, parse_int
 
-_T = TypeVar("_T")
 _SEXES: dict[str, Literal["M", "F"]] = {"1": "M", "2": "F"}
+# Every record block of BEE_ELEVES: each pass must see (and so release) all of them.
+RECORD_TAGS = ("ELEVE", "OPTION", "STRUCTURES_ELEVE", "ADRESSE", "BOURSE")
+_BATCH = 500
+# The ELEVE children the reader uses; the others are never read, so never spilled.
+ELEVE_TAGS = (
+    "ID_NATIONAL", "INE_RNIE", "INE_BEA", "ELENOET", "NOM_DE_FAMILLE", "NOM", "NOM_USAGE",
+    "PRENOM", "PRENOM2", "PRENOM3", "DATE_NAISS", "CODE_SEXE", "CODE_MEF", "CODE_REGIME",
+    "CODE_STATUT", "DOUBLEMENT", "DATE_ENTREE", "DATE_SORTIE", "CODE_MOTIF_SORTIE", "ID_PRV_ELE",
+    "CODE_PAYS", "VILLE_NAISS", "CODE_COMMUNE_INSEE_NAISS", "MEL", "TEL_PERSONNEL",
+    "TEL_PORTABLE", "TEL_PROFESSIONNEL", "ACCEPTE_SMS", "ADRESSE_ID",
+)  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE eleve (seq INTEGER PRIMARY KEY, eleve_id TEXT, elenoet_attr TEXT,
+                    fields TEXT NOT NULL, adresse_id TEXT, dup INTEGER NOT NULL DEFAULT 0,
+                    ine TEXT);
+CREATE TABLE ids (eleve_id TEXT PRIMARY KEY);
+CREATE TABLE structures (eleve_id TEXT PRIMARY KEY, division TEXT, groups TEXT);
+CREATE TABLE options (eleve_id TEXT PRIMARY KEY, options TEXT NOT NULL);
+CREATE TABLE adresse (adresse_id TEXT PRIMARY KEY, packed TEXT NOT NULL);
+"""
 
 
 @dataclass(slots=True)
 class StudentIndex:
-    """What pass 1 keeps: small per-student tuples, interned, and the addresses."""
+    """What the single pass leaves: the spill file, a few counters, the join anomalies."""
 
-    divisions: dict[str, str] = field(default_factory=dict)
-    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    options: dict[str, tuple[StudentOption, ...]] = field(default_factory=dict)
-    addresses: dict[str, str] = field(default_factory=dict)  # packed
+    spill: Spill
     has_addresses: bool = False
     eleve_records: int = 0
     anomalies: list[Anomaly] = field(default_factory=list)
-    _interned: dict[Any, Any] = field(default_factory=dict)
+    # INE shared by several kept students -> ELEVE_ID of the first one (small: duplicates only).
+    ine_owner: dict[str, str] = field(default_factory=dict)
 
-    def intern(self, value: _T) -> _T:
-        # Thousands of students share the same group and option tuples: keep one copy.
-        return self._interned.setdefault(value, value)  # type: ignore[no-any-return]
+    def close(self) -> None:
+        self.spill.close()
 
 
 def build_index(opened: OpenedSource) -> StudentIndex:
-    index = StudentIndex()
-    structures_seen: set[str] = set()
-    student_ids: set[str] = set()
-    for block, element in walk(opened):
+    index = StudentIndex(Spill(_SCHEMA))
+    try:
+        _fill(index, opened)
+    except BaseException:
+        index.close()
+        raise
+    return index
+
+
+def _fill(index: StudentIndex, opened: OpenedSource) -> None:
+    sql = index.spill.conn
+    pending: list[tuple[Any, ...]] = []
+    addresses: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if pending:
+            sql.executemany(
+                "INSERT INTO eleve (eleve_id, elenoet_attr, fields, adresse_id, dup, ine) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                pending,
+            )
+            pending.clear()
+        if addresses:
+            sql.executemany("INSERT OR REPLACE INTO adresse VALUES (?, ?)", addresses)
+            addresses.clear()
+
+    for block, element in walk_records(opened, RECORD_TAGS):
         if block == "ELEVES" and element.tag == "ELEVE":
             index.eleve_records += 1
-            eleve_id = attr(element, "ELEVE_ID")
-            if eleve_id is not None:
-                student_ids.add(eleve_id)
+            pending.append(_eleve_row(element))
         elif block == "STRUCTURES" and element.tag == "STRUCTURES_ELEVE":
-            _index_structures(index, element, structures_seen)
+            _index_structures(index, element)
         elif block == "OPTIONS" and element.tag == "OPTION":
             _index_options(index, element)
         elif block == "ADRESSES" and element.tag == "ADRESSE":
             index.has_addresses = True
             packed = pack_address(element)
             if packed is not None:
-                index.addresses[packed[0]] = packed[1]
-    _check_orphans(index, student_ids)
-    return index
+                addresses.append(packed)
+        if len(pending) >= _BATCH or len(addresses) >= _BATCH:
+            flush()
+    flush()
+    # The first ELEVE with an id keeps it, whatever else is wrong with it; later ones are
+    # duplicates. Found in SQL once the file is read (no per-record query).
+    sql.execute(
+        "UPDATE eleve SET dup = 1 WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER "
+        "(PARTITION BY eleve_id ORDER BY seq) AS rank FROM eleve WHERE eleve_id IS NOT NULL) "
+        "WHERE rank > 1)"
+    )
+    sql.execute("INSERT OR IGNORE INTO ids SELECT eleve_id FROM eleve WHERE eleve_id IS NOT NULL")
+    _check_orphans(index)
+    # One kept student per INE: the first (in export order) owns it, the others are reported.
+    for ine, eleve_id in sql.execute(
+        "SELECT ine, eleve_id FROM eleve WHERE seq IN (SELECT min(seq) FROM eleve "
+        "WHERE ine IS NOT NULL AND dup = 0 GROUP BY ine HAVING count(*) > 1)"
+    ):
+        index.ine_owner[ine] = eleve_id
+    index.spill.commit()
 
 
-def _index_structures(index: StudentIndex, element: Any, seen: set[str]) -> None:
+def _eleve_row(element: Any) -> tuple[Any, ...]:
+    eleve_id = attr(element, "ELEVE_ID")
+    f = fields(element)
+    dup = 0
+    ine = None
+    # Only kept students (with an id and a name) own an INE; duplicates are excluded later.
+    if eleve_id is not None and (f.get("NOM_DE_FAMILLE") or f.get("NOM")) and f.get("PRENOM"):
+        ine = _ine_of(f)
+    return (eleve_id, attr(element, "ELENOET"), pack_fields(f, ELEVE_TAGS), f.get("ADRESSE_ID"),
+            dup, ine)  # fmt: skip
+
+
+def _ine_of(f: dict[str, str]) -> str | None:
+    # ID_NATIONAL carries the current INE since 2017; older exports only had the others.
+    ine = f.get("ID_NATIONAL") or f.get("INE_RNIE") or f.get("INE_BEA")
+    return ine.upper() if ine else None
+
+
+def _index_structures(index: StudentIndex, element: Any) -> None:
     eleve_id = attr(element, "ELEVE_ID")
     if eleve_id is None:
         return
-    if eleve_id in seen:
+    sql = index.spill.conn
+    previous_division: str | None = None
+    groups: list[str] = []
+    existing = sql.execute(
+        "SELECT division, groups FROM structures WHERE eleve_id = ?", (eleve_id,)
+    ).fetchone()
+    if existing is not None:
         index.anomalies.append(
             Anomaly(
                 codes.STRUCTURES_EN_DOUBLE,
@@ -84,9 +166,9 @@ def _index_structures(index: StudentIndex, element: Any, seen: set[str]) -> None
                 eleve_id,
             )
         )
-    seen.add(eleve_id)
+        previous_division = existing[0]
+        groups = json.loads(existing[1]) if existing[1] else []
     divisions: list[str] = []
-    groups = list(index.groups.get(eleve_id, ()))
     for structure in element:
         if structure.tag != "STRUCTURE":
             continue
@@ -109,8 +191,7 @@ def _index_structures(index: StudentIndex, element: Any, seen: set[str]) -> None
                     eleve_id,
                 )
             )
-    previous = index.divisions.get(eleve_id)
-    all_divisions = ([previous] if previous else []) + divisions
+    all_divisions = ([previous_division] if previous_division else []) + divisions
     if len(set(all_divisions)) > 1:
         index.anomalies.append(
             Anomaly(
@@ -120,17 +201,22 @@ def _index_structures(index: StudentIndex, element: Any, seen: set[str]) -> None
                 eleve_id,
             )
         )
-    if all_divisions:
-        index.divisions[eleve_id] = index.intern(all_divisions[-1])
-    if groups:
-        index.groups[eleve_id] = index.intern(tuple(groups))
+    division = all_divisions[-1] if all_divisions else None
+    if division is None and not groups and existing is None:
+        return
+    sql.execute(
+        "INSERT OR REPLACE INTO structures VALUES (?, ?, ?)",
+        (eleve_id, division, json.dumps(groups, ensure_ascii=False) if groups else None),
+    )
 
 
 def _index_options(index: StudentIndex, element: Any) -> None:
     eleve_id = attr(element, "ELEVE_ID")
     if eleve_id is None:
         return
-    options = list(index.options.get(eleve_id, ()))
+    sql = index.spill.conn
+    existing = sql.execute("SELECT options FROM options WHERE eleve_id = ?", (eleve_id,)).fetchone()
+    options: list[list[Any]] = json.loads(existing[0]) if existing else []
     for line in element:
         if line.tag != "OPTIONS_ELEVE":
             continue
@@ -146,16 +232,20 @@ def _index_options(index: StudentIndex, element: Any) -> None:
                 )
             )
             continue
-        option = StudentOption(
-            parse_int(f.get("NUM_OPTION")), f.get("CODE_MODALITE_ELECT"), matiere
-        )
-        options.append(index.intern(option))
+        options.append([parse_int(f.get("NUM_OPTION")), f.get("CODE_MODALITE_ELECT"), matiere])
     if options:
-        index.options[eleve_id] = index.intern(tuple(options))
+        sql.execute(
+            "INSERT OR REPLACE INTO options VALUES (?, ?)",
+            (eleve_id, json.dumps(options, ensure_ascii=False)),
+        )
 
 
-def _check_orphans(index: StudentIndex, student_ids: set[str]) -> None:
-    for eleve_id in sorted((set(index.divisions) | set(index.groups)) - student_ids):
+def _check_orphans(index: StudentIndex) -> None:
+    sql = index.spill.conn
+    for (eleve_id,) in sql.execute(
+        "SELECT eleve_id FROM structures WHERE (division IS NOT NULL OR groups IS NOT NULL) "
+        "AND eleve_id NOT IN (SELECT eleve_id FROM ids) ORDER BY eleve_id"
+    ):
         index.anomalies.append(
             Anomaly(
                 codes.STRUCTURES_ELEVE_INCONNU,
@@ -164,7 +254,10 @@ def _check_orphans(index: StudentIndex, student_ids: set[str]) -> None:
                 eleve_id,
             )
         )
-    for eleve_id in sorted(set(index.options) - student_ids):
+    for (eleve_id,) in sql.execute(
+        "SELECT eleve_id FROM options WHERE eleve_id NOT IN (SELECT eleve_id FROM ids) "
+        "ORDER BY eleve_id"
+    ):
         index.anomalies.append(
             Anomaly(
                 codes.OPTIONS_ELEVE_INCONNU,
@@ -176,13 +269,13 @@ def _check_orphans(index: StudentIndex, student_ids: set[str]) -> None:
 
 
 class _StudentReader:
-    """Pass 2: one ELEVE element → one :class:`Student`, with its anomalies."""
+    """One spilled ELEVE (fields, joined structures, options, address) → one :class:`Student`."""
 
     def __init__(self, index: StudentIndex, anomalies: list[Anomaly]) -> None:
         self.index = index
         self.anomalies = anomalies
-        self.seen_ids: set[str] = set()
-        self.ine_owner: dict[str, str] = {}
+        # A school has a few hundred distinct group/option lists: decode each once.
+        self._decoded: dict[str, Any] = {}
 
     def warn(self, code: str, message: str, eleve_id: str | None) -> None:
         self.anomalies.append(Anomaly(code, message, eleve_id, "avertissement"))
@@ -202,8 +295,25 @@ class _StudentReader:
             )
             return None
 
-    def read(self, element: Any) -> Student | None:
-        eleve_id = attr(element, "ELEVE_ID")
+    def groups(self, text: str | None) -> tuple[str, ...]:
+        if not text:
+            return ()
+        found = self._decoded.get(text)
+        if found is None:
+            found = self._decoded[text] = tuple(json.loads(text))
+        return found
+
+    def options(self, text: str | None) -> tuple[StudentOption, ...]:
+        if not text:
+            return ()
+        key = "o" + text
+        found = self._decoded.get(key)
+        if found is None:
+            found = self._decoded[key] = tuple(StudentOption(*o) for o in json.loads(text))
+        return found
+
+    def read(self, row: tuple[Any, ...]) -> Student | None:
+        eleve_id, elenoet_attr, fields_text, dup, division, groups, options, packed = row
         if eleve_id is None:
             self.refuse(
                 codes.ELEVE_SANS_ID,
@@ -211,7 +321,7 @@ class _StudentReader:
                 None,
             )
             return None
-        if eleve_id in self.seen_ids:
+        if dup:
             self.refuse(
                 codes.ELEVE_EN_DOUBLE,
                 f"L'identifiant ELEVE_ID {eleve_id} apparaît plusieurs fois : seul le premier "
@@ -219,8 +329,7 @@ class _StudentReader:
                 eleve_id,
             )
             return None
-        self.seen_ids.add(eleve_id)
-        f = fields(element)
+        f = unpack_fields(fields_text, ELEVE_TAGS)
         nom = f.get("NOM_DE_FAMILLE") or f.get("NOM")  # NOM before the 2016 schema
         prenom = f.get("PRENOM")
         if nom is None or prenom is None:
@@ -231,11 +340,14 @@ class _StudentReader:
                 eleve_id,
             )
             return None
-        return self._student(eleve_id, element, f, nom, prenom)
+        return self._student(eleve_id, elenoet_attr, f, nom, prenom, division,
+                             self.groups(groups), self.options(options), packed)  # fmt: skip
 
     def _student(
-        self, eleve_id: str, element: Any, f: dict[str, str], nom: str, prenom: str
-    ) -> Student:
+        self, eleve_id: str, elenoet_attr: str | None, f: dict[str, str], nom: str, prenom: str,
+        division: str | None, groups: tuple[str, ...], options: tuple[StudentOption, ...],
+        packed: str | None,
+    ) -> Student:  # fmt: skip
         ine = self._ine(eleve_id, f)
         sexe = self._sexe(eleve_id, f)
         date_naissance = self.date(f, "DATE_NAISS", eleve_id)
@@ -246,7 +358,6 @@ class _StudentReader:
                 eleve_id,
             )
         date_sortie = self.date(f, "DATE_SORTIE", eleve_id)
-        division = self.index.divisions.get(eleve_id)
         if division is None and date_sortie is None:
             self.warn(
                 codes.SANS_DIVISION,
@@ -256,7 +367,7 @@ class _StudentReader:
             )
         return Student(
             eleve_id=eleve_id,
-            elenoet=self._elenoet(eleve_id, element, f),
+            elenoet=self._elenoet(eleve_id, elenoet_attr, f),
             ine=ine,
             nom=nom,
             nom_usage=f.get("NOM_USAGE"),
@@ -273,8 +384,8 @@ class _StudentReader:
             date_sortie=date_sortie,
             motif_sortie=f.get("CODE_MOTIF_SORTIE"),
             division=division,
-            groups=self.index.groups.get(eleve_id, ()),
-            options=self.index.options.get(eleve_id, ()),
+            groups=groups,
+            options=options,
             id_prv_ele=f.get("ID_PRV_ELE"),
             code_pays_naissance=f.get("CODE_PAYS"),
             ville_naissance=f.get("VILLE_NAISS"),
@@ -285,17 +396,15 @@ class _StudentReader:
             tel_professionnel=f.get("TEL_PROFESSIONNEL"),
             accepte_sms=parse_flag(f.get("ACCEPTE_SMS")),
             adresse_id=f.get("ADRESSE_ID"),
-            address=self._address(eleve_id, f.get("ADRESSE_ID")),
+            address=self._address(eleve_id, f.get("ADRESSE_ID"), packed),
         )
 
     def _ine(self, eleve_id: str, f: dict[str, str]) -> str | None:
-        # ID_NATIONAL carries the current INE since 2017; older exports only had the others.
-        ine = f.get("ID_NATIONAL") or f.get("INE_RNIE") or f.get("INE_BEA")
+        ine = _ine_of(f)
         if ine is None:
             self.warn(codes.INE_MANQUANT, f"L'élève ELEVE_ID {eleve_id} n'a pas d'INE.", eleve_id)
             return None
-        ine = ine.upper()
-        owner = self.ine_owner.setdefault(ine, eleve_id)
+        owner = self.index.ine_owner.get(ine, eleve_id)
         if owner != eleve_id:
             self.warn(
                 codes.INE_EN_DOUBLE,
@@ -322,8 +431,7 @@ class _StudentReader:
             )
         return sexe
 
-    def _elenoet(self, eleve_id: str, element: Any, f: dict[str, str]) -> str | None:
-        attribute = attr(element, "ELENOET")
+    def _elenoet(self, eleve_id: str, attribute: str | None, f: dict[str, str]) -> str | None:
         child = f.get("ELENOET")
         if attribute is not None and child is not None and attribute != child:
             # Seen in real data; nothing says which is right. The element is kept, being
@@ -336,10 +444,11 @@ class _StudentReader:
             )
         return child or attribute
 
-    def _address(self, eleve_id: str, adresse_id: str | None) -> Address | None:
+    def _address(
+        self, eleve_id: str, adresse_id: str | None, packed: str | None
+    ) -> Address | None:
         if adresse_id is None or not self.index.has_addresses:
             return None
-        packed = self.index.addresses.get(adresse_id)
         if packed is None:
             self.warn(
                 codes.ADRESSE_INCONNUE,
@@ -354,18 +463,21 @@ class _StudentReader:
 def iter_students(
     opened: OpenedSource, index: StudentIndex, anomalies: list[Anomaly]
 ) -> Iterator[Student]:
+    """Students in export order, from the spill (``opened`` was parsed by build_index)."""
     reader = _StudentReader(index, anomalies)
-    remaining = index.eleve_records
-    items = walk(opened)
+    cursor = index.spill.conn.execute(
+        "SELECT e.eleve_id, e.elenoet_attr, e.fields, e.dup, s.division, s.groups, o.options, "
+        "a.packed FROM eleve e "
+        "LEFT JOIN structures s ON s.eleve_id = e.eleve_id AND e.dup = 0 "
+        "LEFT JOIN options o ON o.eleve_id = e.eleve_id AND e.dup = 0 "
+        "LEFT JOIN adresse a ON a.adresse_id = e.adresse_id AND e.dup = 0 "
+        "ORDER BY e.seq"
+    )
     try:
-        for block, element in items:
-            if remaining <= 0:
-                break  # pass 1 counted them: the rest of the file holds no student
-            if block != "ELEVES" or element.tag != "ELEVE":
-                continue
-            remaining -= 1
-            student = reader.read(element)
-            if student is not None:
-                yield student
+        while rows := cursor.fetchmany(_BATCH):
+            for row in rows:
+                student = reader.read(row)
+                if student is not None:
+                    yield student
     finally:
-        items.close()
+        cursor.close()

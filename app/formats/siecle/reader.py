@@ -88,9 +88,19 @@ class ElevesFile(SiecleFile):
         return self._get_index().has_addresses
 
     @property
+    def record_count(self) -> int:
+        """Number of ELEVE elements (read by the first pass), for progress bars."""
+        return self._get_index().eleve_records
+
+    @property
     def anomalies(self) -> list[Anomaly]:
         index = self._index.anomalies if self._index is not None else []
         return [*index, *self._pass_anomalies]
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        super().close()
 
     def students(self) -> Iterator[Student]:
         index = self._get_index()
@@ -141,6 +151,19 @@ class ResponsablesFile(SiecleFile):
     @property
     def avec_adresses(self) -> bool:
         return self._get_index().has_addresses
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        super().close()
+
+    @property
+    def person_count(self) -> int:
+        return self._get_index().person_records
+
+    @property
+    def link_count(self) -> int:
+        return self._get_index().link_records
 
     @property
     def anomalies(self) -> list[Anomaly]:

@@ -1,7 +1,8 @@
 """``BEE_RESPONSABLES`` (ResponsablesSansAdresses / AvecAdresses): persons and links.
 
-Like the Élèves file, the addresses come last, so a first streamed pass keeps
-the addresses and the set of PERSONNE_IDs; persons and links are then streamed.
+Like the Élèves file, the addresses come last: one parse spills persons, links
+and addresses into a private SQLite file (:mod:`.spill`), then persons and
+links are streamed from it, joined with their addresses, with flat memory.
 
 Old files (before 30/03/2018) give ``RESP_LEGAL`` 1|2|0 instead of
 ``NIVEAU_RESPONSABILITE``: 1 and 2 become niveau 1 (their rank kept in
@@ -12,66 +13,127 @@ Old files (before 30/03/2018) give ``RESP_LEGAL`` 1|2|0 instead of
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain.siecle import Anomaly, Responsable, ResponsableLink
 from app.formats.siecle import codes
 from app.formats.siecle.addresses import pack_address, unpack_address
-from app.formats.siecle.source import OpenedSource, walk
+from app.formats.siecle.source import OpenedSource, walk_records
+from app.formats.siecle.spill import Spill, pack_fields, unpack_fields
 from app.formats.siecle.values import attr, fields, parse_flag
 
 _NIVEAUX = {"1": 1, "2": 2, "3": 3}
+# Every record block of BEE_RESPONSABLES: each pass must see (and so release) all of them.
+RECORD_TAGS = ("PERSONNE", "RESPONSABLE_ELEVE", "ADRESSE")
 _RESP_LEGAL = {"1": (1, 1), "2": (1, 2), "0": (3, None)}  # → (niveau, rang_legal)
+
+
+_BATCH = 500
+# The children the reader uses; the others are never read, so never spilled.
+PERSONNE_TAGS = (
+    "NOM_DE_FAMILLE", "NOM", "PRENOM", "LC_CIVILITE", "LL_CIVILITE", "NOM_USAGE",
+    "TEL_PERSONNEL", "TEL_PORTABLE", "TEL_PROFESSIONNEL", "MEL", "ACCEPTE_SMS",
+    "COMMUNICATION_ADRESSE", "CODE_PROFESSION", "ADRESSE_ID",
+)  # fmt: skip
+LIEN_TAGS = (
+    "ELEVE_ID", "PERSONNE_ID", "CODE_PARENTE", "NIVEAU_RESPONSABILITE", "RESP_LEGAL",
+    "PAIE_FRAIS_SCOLAIRES", "RESP_FINANCIER", "PERS_PAIEMENT", "PERCOIT_LES_AIDES",
+    "HEBERGE_ELEVE", "A_CONTACTER_EN_PRIORITE", "PERS_CONTACT",
+)  # fmt: skip
+_SCHEMA = """
+CREATE TABLE personne (seq INTEGER PRIMARY KEY, personne_id TEXT, fields TEXT NOT NULL,
+                       adresse_id TEXT, dup INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE pids (personne_id TEXT PRIMARY KEY);
+CREATE TABLE lien (seq INTEGER PRIMARY KEY, eleve_id TEXT, personne_id TEXT,
+                   fields TEXT NOT NULL);
+CREATE TABLE adresse (adresse_id TEXT PRIMARY KEY, packed TEXT NOT NULL);
+"""
 
 
 @dataclass(slots=True)
 class ResponsableIndex:
-    person_ids: set[str] = field(default_factory=set)
-    addresses: dict[str, str] = field(default_factory=dict)  # packed
+    spill: Spill
     has_addresses: bool = False
     person_records: int = 0
     link_records: int = 0
 
+    def close(self) -> None:
+        self.spill.close()
+
 
 def build_index(opened: OpenedSource) -> ResponsableIndex:
-    index = ResponsableIndex()
-    for block, element in walk(opened):
+    index = ResponsableIndex(Spill(_SCHEMA))
+    try:
+        _fill(index, opened)
+    except BaseException:
+        index.close()
+        raise
+    return index
+
+
+def _fill(index: ResponsableIndex, opened: OpenedSource) -> None:
+    sql = index.spill.conn
+    persons: list[tuple[Any, ...]] = []
+    links: list[tuple[str | None, str | None, str]] = []
+    addresses: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        sql.executemany(
+            "INSERT INTO personne (personne_id, fields, adresse_id, dup) VALUES (?, ?, ?, ?)",
+            persons,
+        )
+        sql.executemany("INSERT INTO lien (eleve_id, personne_id, fields) VALUES (?, ?, ?)", links)
+        sql.executemany("INSERT OR REPLACE INTO adresse VALUES (?, ?)", addresses)
+        persons.clear()
+        links.clear()
+        addresses.clear()
+
+    for block, element in walk_records(opened, RECORD_TAGS):
         if block == "PERSONNES" and element.tag == "PERSONNE":
             index.person_records += 1
             personne_id = attr(element, "PERSONNE_ID")
+            dup = 0
             if personne_id is not None:
-                index.person_ids.add(personne_id)
+                inserted = sql.execute("INSERT OR IGNORE INTO pids VALUES (?)", (personne_id,))
+                dup = int(inserted.rowcount == 0)
+            f = fields(element)
+            persons.append(
+                (personne_id, pack_fields(f, PERSONNE_TAGS), f.get("ADRESSE_ID"), dup)
+            )
         elif block == "RESPONSABLES" and element.tag == "RESPONSABLE_ELEVE":
             index.link_records += 1
+            f = fields(element)
+            links.append((f.get("ELEVE_ID"), f.get("PERSONNE_ID"), pack_fields(f, LIEN_TAGS)))
         elif block == "ADRESSES" and element.tag == "ADRESSE":
             index.has_addresses = True
             packed = pack_address(element)
             if packed is not None:
-                index.addresses[packed[0]] = packed[1]
-    return index
+                addresses.append(packed)
+        if len(persons) + len(links) + len(addresses) >= _BATCH:
+            flush()
+    flush()
+    index.spill.commit()
 
 
-def _records(opened: OpenedSource, block_tag: str, tag: str, count: int) -> Iterator[Any]:
-    items = walk(opened)
-    remaining = count
+def _rows(index: ResponsableIndex, query: str) -> Iterator[tuple[Any, ...]]:
+    cursor = index.spill.conn.execute(query)
     try:
-        for block, element in items:
-            if remaining <= 0:
-                break  # pass 1 counted them: stop reading once all are seen
-            if block == block_tag and element.tag == tag:
-                remaining -= 1
-                yield element
+        while rows := cursor.fetchmany(_BATCH):
+            yield from rows
     finally:
-        items.close()
+        cursor.close()
 
 
 def iter_persons(
     opened: OpenedSource, index: ResponsableIndex, anomalies: list[Anomaly]
 ) -> Iterator[Responsable]:
-    seen: set[str] = set()
-    for element in _records(opened, "PERSONNES", "PERSONNE", index.person_records):
-        personne_id = attr(element, "PERSONNE_ID")
+    """Persons in export order, from the spill (``opened`` was parsed by build_index)."""
+    query = (
+        "SELECT p.personne_id, p.fields, p.dup, a.packed FROM personne p LEFT JOIN adresse a "
+        "ON a.adresse_id = p.adresse_id ORDER BY p.seq"
+    )
+    for personne_id, fields_text, dup, packed in _rows(index, query):
         if personne_id is None:
             anomalies.append(
                 Anomaly(
@@ -83,7 +145,7 @@ def iter_persons(
                 )
             )
             continue
-        if personne_id in seen:
+        if dup:
             anomalies.append(
                 Anomaly(
                     codes.PERSONNE_EN_DOUBLE,
@@ -94,13 +156,14 @@ def iter_persons(
                 )
             )
             continue
-        seen.add(personne_id)
-        yield _person(personne_id, fields(element), index, anomalies)
+        yield _person(personne_id, unpack_fields(fields_text, PERSONNE_TAGS), index, packed,
+                      anomalies)  # fmt: skip
 
 
 def _person(
-    personne_id: str, f: dict[str, str], index: ResponsableIndex, anomalies: list[Anomaly]
-) -> Responsable:
+    personne_id: str, f: dict[str, str], index: ResponsableIndex, packed: str | None,
+    anomalies: list[Anomaly],
+) -> Responsable:  # fmt: skip
     nom = f.get("NOM_DE_FAMILLE") or f.get("NOM")
     prenom = f.get("PRENOM")
     if nom is None or prenom is None:
@@ -114,7 +177,6 @@ def _person(
     adresse_id = f.get("ADRESSE_ID")
     address = None
     if adresse_id is not None and index.has_addresses:
-        packed = index.addresses.get(adresse_id)
         if packed is not None:
             address = unpack_address(adresse_id, packed)
         else:
@@ -146,10 +208,15 @@ def _person(
 def iter_links(
     opened: OpenedSource, index: ResponsableIndex, anomalies: list[Anomaly]
 ) -> Iterator[ResponsableLink]:
-    seen: set[tuple[str, str]] = set()
-    for element in _records(opened, "RESPONSABLES", "RESPONSABLE_ELEVE", index.link_records):
+    # Duplicates and unknown persons are found by SQL over the spill, not with sets that
+    # would grow with the school.
+    query = (
+        "SELECT fields, ROW_NUMBER() OVER (PARTITION BY eleve_id, personne_id ORDER BY seq), "
+        "personne_id IN (SELECT personne_id FROM pids) FROM lien ORDER BY seq"
+    )
+    for fields_text, rank, known in _rows(index, query):
         # Here ELEVE_ID and PERSONNE_ID are child elements, not attributes.
-        f = fields(element)
+        f = unpack_fields(fields_text, LIEN_TAGS)
         eleve_id = f.get("ELEVE_ID")
         personne_id = f.get("PERSONNE_ID")
         if eleve_id is None or personne_id is None:
@@ -163,7 +230,7 @@ def iter_links(
                 )
             )
             continue
-        if (eleve_id, personne_id) in seen:
+        if rank > 1:
             anomalies.append(
                 Anomaly(
                     codes.LIEN_EN_DOUBLE,
@@ -174,8 +241,7 @@ def iter_links(
                 )
             )
             continue
-        seen.add((eleve_id, personne_id))
-        if personne_id not in index.person_ids:
+        if not known:
             anomalies.append(
                 Anomaly(
                     codes.LIEN_PERSONNE_INCONNUE,

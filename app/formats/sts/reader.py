@@ -97,7 +97,8 @@ def _refuse_root(tag: str, expected: str) -> None:
     if tag.startswith("BEE_"):
         raise FormatError(
             f"Ce fichier est un export SIECLE ({tag}), pas un export de STSWEB. "
-            "Importez-le avec « Importer depuis SIECLE ».",
+            "Importez-le avec « Fichier > IMPORTS/EXPORTS > SIECLE > Récupérer les données des "
+            "élèves ».",
             code="STS_EST_SIECLE",
         )
     if expected == STS_EDT:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -85,6 +84,8 @@ class JournalView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)
+        self._columns_fitted = False
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setPlaceholderText(self.tr("Sélectionnez un échange pour voir son détail."))
@@ -120,14 +121,63 @@ class JournalView(QWidget):
         # The journal is small and indexed; reading it is well under a frame.
         self.model.set_entries(journal.entries(self._db, limit=2000))
         self.stack.setCurrentIndex(1 if self.model.entries else 0)
+        if self.model.entries and not self._columns_fitted:
+            self.table.resizeColumnsToContents()
+            self._columns_fitted = True
 
     def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.details.clear()
             return
         entry = self.model.entries[current.row()]
-        text = entry.resume
+        lines = [
+            entry.resume,
+            "",
+            self.tr("Date : {0}").format(
+                entry.horodatage.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+            ),
+            self.tr("Poste : {0}").format(entry.poste or "—"),
+            self.tr("Résultat : {0}").format(entry.resultat_label),
+        ]
         if entry.details:
-            text += "\n\n" + json.dumps(entry.details, ensure_ascii=False, indent=2)
-        self.details.setPlainText(text)
+            lines.append("")
+            lines.extend(readable_details(entry.details))
+        self.details.setPlainText("\n".join(lines))
+
+
+def _label(key: str) -> str:
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def readable_details(details: Any, depth: int = 0) -> list[str]:
+    """The journal's details as indented « Clé : valeur » lines, not raw JSON."""
+    indent = "    " * depth
+    lines: list[str] = []
+    if isinstance(details, dict):
+        for key, value in details.items():
+            if isinstance(value, dict | list) and value:
+                lines.append(f"{indent}{_label(str(key))} :")
+                lines.extend(readable_details(value, depth + 1))
+            else:
+                shown = "—" if value == [] else _value(value)
+                lines.append(f"{indent}{_label(str(key))} : {shown}")
+    elif isinstance(details, list):
+        for item in details:
+            if isinstance(item, dict | list):
+                lines.extend(readable_details(item, depth))
+                lines.append("")
+            else:
+                lines.append(f"{indent}• {_value(item)}")
+    else:
+        lines.append(f"{indent}{_value(details)}")
+    return lines
 

@@ -265,6 +265,8 @@ class TimetableView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(300)
+        self._columns_fitted = False
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.count_label = QLabel()
@@ -376,6 +378,10 @@ class TimetableView(QWidget):
         snap = self.snapshot
         lines = course_lines(snap.data, snap.report.statuses) if snap else []
         self.model.set_lines(lines)
+        if lines and not self._columns_fitted:
+            # Once, on the first load: later reloads keep the user's widths.
+            self.table.resizeColumnsToContents()
+            self._columns_fitted = True
         self._fill_filters()
         self._fill_grid_resources()
         self.stack.setCurrentWidget(self.pages if lines else self.empty)
