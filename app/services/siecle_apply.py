@@ -320,15 +320,17 @@ class _Writer:
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join([mark] * len(columns))})"
         )
-        processors = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
-        if any(processors):
-            params = [
-                tuple(p(r[c]) if p is not None else r[c]
-                      for c, p in zip(columns, processors, strict=True))
-                for r in rows
-            ]  # fmt: skip
-        else:
-            params = [tuple(r[c] for c in columns) for r in rows]
+        processors = [
+            (i, p)
+            for i, c in enumerate(columns)
+            if (p := table.c[c].type._cached_bind_processor(dialect)) is not None
+        ]
+        params: list[tuple[Any, ...]] = []
+        for r in rows:
+            values = [r[c] for c in columns]
+            for i, p in processors:
+                values[i] = p(values[i])
+            params.append(tuple(values))
         self.conn.exec_driver_sql(sql, params)
 
     def _update_columns(self, table: sa.Table, ops: list[dict[str, Any]]) -> None:

@@ -8,6 +8,8 @@ Comparing plain forms is what makes a re-import of the same files write nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -157,6 +159,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
 
+# Names repeat a lot within a school: a bounded cache saves most of the Unicode work.
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-free form: « Lebœuf-Noël » → « leboeufnoel »."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
@@ -194,10 +198,30 @@ STUDENT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+_IDENTITY_GETTER = operator.attrgetter(*(c for c, _ in IDENTITY_FIELDS))
+_PERSON_GETTER = operator.attrgetter(*(c for c, _ in PERSON_FIELDS))
+_ADDRESS_GETTER = operator.attrgetter(
+    "adresse_id", "ligne1", "ligne2", "ligne3", "ligne4", "boite_postale", "code_postal",
+    "libelle_postal", "commune_etrangere", "code_commune_insee", "code_departement", "code_pays",
+    "libelle_pays",
+)  # fmt: skip  (ADDRESS_FIELDS order)
+_NO_ADDRESS: tuple[None, ...] = (None,) * (len(ADDRESS_FIELDS) - 1)
+
+
+def _address_row(address: Address | None, adresse_id: str | None) -> tuple[Plain, ...]:
+    if address is None:
+        return (adresse_id, *_NO_ADDRESS)
+    return _ADDRESS_GETTER(address)  # type: ignore[no-any-return]
+
+
 def student_row(s: Student) -> list[Plain]:
     """:func:`student_values` as a list in STUDENT_COLUMNS order (cheaper to spill)."""
-    values = student_values(s)
-    return [values[c] for c in STUDENT_COLUMNS]
+    row: list[Plain] = [
+        plain(v) for v in _IDENTITY_GETTER(s)
+    ]
+    row.extend(_address_row(s.address, s.adresse_id))
+    row.append(s.division)
+    return row
 
 
 def student_values(s: Student) -> dict[str, Plain]:
@@ -218,9 +242,17 @@ def student_options(s: Student) -> list[list[Plain]]:
 
 
 def person_values(p: Responsable) -> dict[str, Plain]:
-    values: dict[str, Plain] = {column: plain(getattr(p, column)) for column, _ in PERSON_FIELDS}
-    values.update(_address_values(p.address, p.adresse_id))
-    return values
+    return dict(zip(PERSON_COLUMNS, person_row(p), strict=True))
+
+
+PERSON_COLUMNS: tuple[str, ...] = (*(c for c, _ in PERSON_FIELDS), *(c for c, _ in ADDRESS_FIELDS))
+
+
+def person_row(p: Responsable) -> tuple[Plain, ...]:
+    """:func:`person_values` as a tuple (PERSON_FIELDS then ADDRESS_FIELDS order).
+
+    Persons have no date field, so the values are already in plain form."""
+    return (*_PERSON_GETTER(p), *_address_row(p.address, p.adresse_id))
 
 
 def link_values(link: ResponsableLink) -> dict[str, Plain]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
+import marshal
 import shutil
 import sqlite3
 import tempfile
@@ -49,6 +49,8 @@ from app.services.siecle_fields import (
     DATE_COLUMNS,
     IDENTITY_FIELDS,
     LABELS,
+    LINK_FIELDS,
+    PERSON_COLUMNS,
     PERSON_FIELDS,
     STUDENT_COLUMNS,
     Plain,
@@ -56,7 +58,7 @@ from app.services.siecle_fields import (
     format_options,
     identity_key,
     link_values,
-    person_values,
+    person_row,
     plain,
     student_groups,
     student_options,
@@ -234,7 +236,7 @@ def netsynchro_available(
 
 _PLAN_SCHEMA = """
 CREATE TABLE f (rowid INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL UNIQUE, ine TEXT, cle TEXT,
-                dn TEXT, label TEXT NOT NULL, data TEXT NOT NULL, base_id INTEGER, niveau TEXT);
+                dn TEXT, label TEXT NOT NULL, data BLOB NOT NULL, base_id INTEGER, niveau TEXT);
 CREATE INDEX f_base ON f(base_id);
 CREATE INDEX f_ine ON f(ine);
 CREATE INDEX f_cle ON f(cle, dn);
@@ -243,12 +245,13 @@ CREATE TABLE b (id INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, ine TEXT, cle TE
 CREATE INDEX b_eleve ON b(eleve_id);
 CREATE INDEX b_ine ON b(ine);
 CREATE INDEX b_cle ON b(cle, dn);
-CREATE TABLE l (eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE l (eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX l_eleve ON l(eleve_id);
 CREATE TABLE p (personne_id TEXT PRIMARY KEY);
-CREATE TABLE ops (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL);
+CREATE TABLE ops (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, payload BLOB NOT NULL);
+CREATE INDEX ops_kind ON ops(kind, seq);
 CREATE TABLE changes (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, label TEXT NOT NULL,
-                      kind TEXT NOT NULL, changes TEXT NOT NULL);
+                      kind TEXT NOT NULL, changes BLOB NOT NULL);
 """
 
 
@@ -267,27 +270,53 @@ class PlanFile:
         if create:
             self.conn.executescript(_PLAN_SCHEMA)
         self.conn.execute("BEGIN")
+        self._ops: list[tuple[str, bytes]] = []
+        self._changes: list[tuple[str, str, str, bytes]] = []
 
     def op(self, kind: str, payload: Any) -> None:
-        self.conn.execute(
-            "INSERT INTO ops (kind, payload) VALUES (?, ?)", (kind, json.dumps(payload))
-        )
+        # Buffered and written with executemany; marshal, not JSON: the payloads are plain
+        # values (str, int, bool, None, lists, dicts) in a private file, and marshal is
+        # several times cheaper both ways.
+        self._ops.append((kind, marshal.dumps(payload)))
+        if len(self._ops) >= BATCH:
+            self.flush()
+
+    def change(self, eleve_id: str, label: str, kind: str, changes: Any) -> None:
+        self._changes.append((eleve_id, label, kind, marshal.dumps(changes)))
+        if len(self._changes) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._ops:
+            self.conn.executemany("INSERT INTO ops (kind, payload) VALUES (?, ?)", self._ops)
+            self._ops.clear()
+        if self._changes:
+            self.conn.executemany(
+                "INSERT INTO changes (eleve_id, label, kind, changes) VALUES (?, ?, ?, ?)",
+                self._changes,
+            )
+            self._changes.clear()
 
     def ops(self, kind: str) -> Iterator[Any]:
+        self.flush()
         cursor = self.conn.execute("SELECT payload FROM ops WHERE kind = ? ORDER BY seq", (kind,))
+        loads = marshal.loads
         while rows := cursor.fetchmany(BATCH):
             for (payload,) in rows:
-                yield json.loads(payload)
+                yield loads(payload)
 
     def count_ops(self) -> int:
+        self.flush()
         return int(self.conn.execute("SELECT count(*) FROM ops").fetchone()[0])
 
     def commit(self) -> None:
+        self.flush()
         self.conn.execute("COMMIT")
         self.conn.execute("BEGIN")
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):  # nothing open to commit
+            self.flush()
             self.conn.execute("COMMIT")
         self.conn.close()
 
@@ -331,7 +360,7 @@ def iter_changes(preview: ImportPreview) -> Iterator[StudentChange]:
         while rows := cursor.fetchmany(BATCH):
             for eleve_id, label, kind, changes in rows:
                 yield StudentChange(
-                    eleve_id, label, kind, tuple(FieldChange(*c) for c in json.loads(changes))
+                    eleve_id, label, kind, tuple(FieldChange(*c) for c in marshal.loads(changes))
                 )
     finally:
         staged.close()
@@ -480,8 +509,8 @@ def _chunks(iterable: Iterator[Any] | Sequence[Any], size: int = BATCH) -> Itera
         yield batch
 
 
-def _decode(text: str) -> dict[str, Any]:
-    values, groups, options = json.loads(text)
+def _decode(data: bytes) -> dict[str, Any]:
+    values, groups, options = marshal.loads(data)
     return {"v": dict(zip(STUDENT_COLUMNS, values, strict=True)), "g": groups, "o": options}
 
 
@@ -609,14 +638,11 @@ class _Preparer:
         self.n_changes += 1
         if len(self.changes) < CHANGE_LIST_LIMIT:
             self.changes.append(change)
-        self.sql.execute(
-            "INSERT INTO changes (eleve_id, label, kind, changes) VALUES (?, ?, ?, ?)",
-            (
-                change.eleve_id,
-                change.label,
-                change.kind,
-                json.dumps([[c.field, c.old, c.new] for c in change.changes]),
-            ),
+        self.staged.change(
+            change.eleve_id,
+            change.label,
+            change.kind,
+            [[c.field, c.old, c.new] for c in change.changes],
         )
 
     # -- students: staging ---------------------------------------------------------------------
@@ -646,7 +672,7 @@ class _Preparer:
                 data = [student_row(s), student_groups(s), student_options(s)]
                 rows.append((
                     s.eleve_id, s.ine, identity_key(s.nom, s.prenom), plain(s.date_naissance),
-                    _label(s.nom, s.prenom, s.division), json.dumps(data),
+                    _label(s.nom, s.prenom, s.division), marshal.dumps(data),
                 ))  # fmt: skip
             self.sql.executemany(insert, rows)
             n += len(batch)
@@ -734,9 +760,21 @@ class _Preparer:
         fields_ = self._student_fields()
         done = 0
         t = siecle_eleves
+        # The columns _diff_one reads, dates turned to their plain (ISO) form once here.
+        needed = list(dict.fromkeys(
+            ["id", "sorti_le", "date_sortie", "motif_sortie", "division", *(c for c, _ in fields_)]
+        ))  # fmt: skip
+        dates = [i for i, c in enumerate(needed) if c in DATE_COLUMNS]
+        stmt = sa.select(*(t.c[c] for c in needed))
         while batch := cursor.fetchmany(BATCH):
             ids = [row[0] for row in batch]
-            base = {r.id: r._mapping for r in conn.execute(sa.select(t).where(t.c.id.in_(ids)))}
+            base: dict[int, dict[str, Plain]] = {}
+            for r in conn.execute(stmt.where(t.c.id.in_(ids))).all():
+                values = list(r)
+                for i in dates:
+                    if values[i] is not None:
+                        values[i] = values[i].isoformat()
+                base[r[0]] = dict(zip(needed, values, strict=True))
             history = self._open_history(conn, ids)
             groups = self._groups(conn, ids) if DataChoice.STRUCTURES in self.ticked else {}
             options = self._options(conn, ids) if DataChoice.OPTIONS in self.ticked else {}
@@ -753,7 +791,7 @@ class _Preparer:
         h = siecle_eleves_divisions
         rows = conn.execute(
             sa.select(h.c.eleve, h.c.division, h.c.du).where(h.c.eleve.in_(ids), h.c.au.is_(None))
-        )
+        ).all()
         return {r.eleve: (r.division, r.du.isoformat()) for r in rows}
 
     @staticmethod
@@ -762,7 +800,7 @@ class _Preparer:
         out: dict[int, list[str]] = {}
         for r in conn.execute(
             sa.select(g.c.eleve, g.c.groupe).where(g.c.eleve.in_(ids)).order_by(g.c.groupe)
-        ):
+        ).all():
             out.setdefault(r.eleve, []).append(r.groupe)
         return out
 
@@ -774,7 +812,7 @@ class _Preparer:
             sa.select(o.c.eleve, o.c.num_option, o.c.modalite, o.c.code_matiere)
             .where(o.c.eleve.in_(ids))
             .order_by(o.c.eleve, o.c.rang)
-        ):
+        ).all():
             out.setdefault(r.eleve, []).append([r.num_option, r.modalite, r.code_matiere])
         return out
 
@@ -800,10 +838,10 @@ class _Preparer:
 
         if update:
             for column, _label_fr in fields_:
-                old = base[column]
+                old = base[column]  # already in plain form
                 new = values[column]
-                if old != new and (column not in DATE_COLUMNS or plain(old) != new):
-                    change(column, plain(old), new)
+                if old != new:
+                    change(column, old, new)
             if "nom" in changed or "prenom" in changed:
                 changed["cle_identite"] = identity_key(str(values["nom"]), str(values["prenom"]))
         leaving = False
@@ -964,7 +1002,7 @@ class _Preparer:
         for batch in _chunks(r.links()):
             self.sql.executemany(
                 "INSERT INTO l (eleve_id, personne_id, data) VALUES (?, ?, ?)",
-                [(k.eleve_id, k.personne_id, json.dumps(link_values(k))) for k in batch],
+                [(k.eleve_id, k.personne_id, marshal.dumps(link_values(k))) for k in batch],
             )
             n_links += len(batch)
             self.steps(
@@ -995,7 +1033,8 @@ class _Preparer:
 
     def _diff_persons(self, conn: Connection) -> None:
         assert self.responsables is not None
-        fields_ = self._person_fields()
+        columns = [c for c, _ in self._person_fields()]
+        positions = [PERSON_COLUMNS.index(c) for c in columns]
         t = siecle_personnes
         total = self.responsables.person_count
         done = 0
@@ -1006,28 +1045,38 @@ class _Preparer:
                 [(p.personne_id,) for p in batch],
             )
             ids = [p.personne_id for p in batch]
+            # Only the compared columns, as tuples: most persons are unchanged on a re-import,
+            # and one tuple comparison says so.
             base = {
-                r.personne_id: r._mapping
+                r[1]: r
                 for r in conn.execute(
-                    sa.select(t).where(t.c.uai == self.uai, t.c.personne_id.in_(ids))
-                )
+                    sa.select(t.c.id, t.c.personne_id, *(t.c[c] for c in columns)).where(
+                        t.c.uai == self.uai, t.c.personne_id.in_(ids)
+                    )
+                ).all()
             }
             for person in batch:
-                values = person_values(person)
+                full = person_row(person)
+                values = tuple([full[i] for i in positions])
                 row = base.get(person.personne_id)
                 if row is None:
                     if create:
                         self.staged.op(
                             "create_person",
                             {"personne_id": person.personne_id,
-                             "set": {c: values[c] for c, _ in fields_}},
+                             "set": dict(zip(columns, values, strict=True))},
                         )  # fmt: skip
                         self.counts.other["responsables_crees"] += 1
                     continue
                 # Persons have no date column: the base's values compare as they are.
-                changed = {c: values[c] for c, _ in fields_ if row[c] != values[c]}
+                old = tuple(row[2:])
+                if old == values:
+                    continue
+                changed = {
+                    c: new for c, was, new in zip(columns, old, values, strict=True) if was != new
+                }
                 if changed:
-                    self.staged.op("update_person", {"id": row["id"], "set": changed})
+                    self.staged.op("update_person", {"id": row[0], "set": changed})
                     self.counts.other["responsables_modifies"] += 1
             done += len(batch)
             self.steps(done, total, f"Comparaison des responsables : {done} / {total}")
@@ -1054,7 +1103,7 @@ class _Preparer:
                 f"l.personne_id WHERE l.eleve_id IN ({marks})",
                 batch,
             ):
-                wanted.setdefault(eleve_id, {})[personne_id] = json.loads(data)
+                wanted.setdefault(eleve_id, {})[personne_id] = marshal.loads(data)
             for eleve_id in batch:
                 if eleve_id not in students:
                     continue  # unknown student: LIEN_ELEVE_INCONNU already says so
@@ -1091,7 +1140,7 @@ class _Preparer:
             t = siecle_eleves
             for r in conn.execute(
                 sa.select(t.c.id, t.c.eleve_id).where(t.c.uai == self.uai, t.c.eleve_id.in_(rest))
-            ):
+            ).all():
                 out[r.eleve_id] = r.id
         return out
 
@@ -1102,21 +1151,12 @@ class _Preparer:
         li, pe = siecle_liens, siecle_personnes
         out: dict[int, dict[str, dict[str, Plain]]] = {}
         stmt = (
-            sa.select(li, pe.c.personne_id)
+            sa.select(li.c.eleve, pe.c.personne_id, *(li.c[c] for c in LINK_FIELDS))
             .join(pe, pe.c.id == li.c.personne)
             .where(li.c.eleve.in_(ids))
         )
-        for r in conn.execute(stmt):
-            m = r._mapping
-            out.setdefault(r.eleve, {})[r.personne_id] = {
-                "code_parente": m["code_parente"],
-                "niveau": m["niveau"],
-                "rang_legal": m["rang_legal"],
-                "paie_frais": m["paie_frais"],
-                "percoit_aides": m["percoit_aides"],
-                "heberge_eleve": m["heberge_eleve"],
-                "contact_prioritaire": m["contact_prioritaire"],
-            }
+        for r in conn.execute(stmt).all():
+            out.setdefault(r[0], {})[r[1]] = dict(zip(LINK_FIELDS, r[2:], strict=True))
         return out
 
     # -- nomenclature and structures: small, whole tables -------------------------------------
@@ -1143,7 +1183,7 @@ class _Preparer:
         if inserts or updates or deletes:
             self.staged.op(
                 "table",
-                {"table": table.name, "keys": list(keys), "insert": inserts, "update": updates,
+                {"table": str(table.name), "keys": list(keys), "insert": inserts, "update": updates,
                  "delete": deletes},
             )  # fmt: skip
             self.counts.other[counter] += len(inserts) + len(updates) + len(deletes)

@@ -82,6 +82,10 @@ def _fill(index: StudentIndex, opened: OpenedSource) -> None:
     sql = index.spill.conn
     pending: list[tuple[Any, ...]] = []
     addresses: list[tuple[str, str]] = []
+    # Structures and options are merged with an earlier block of the same student (rare):
+    # read from the spill with one query per batch, not one per record.
+    structures: list[tuple[str, list[tuple[str | None, str]]]] = []
+    options: list[tuple[str, list[dict[str, str]]]] = []
 
     def flush() -> None:
         if pending:
@@ -94,21 +98,39 @@ def _fill(index: StudentIndex, opened: OpenedSource) -> None:
         if addresses:
             sql.executemany("INSERT OR REPLACE INTO adresse VALUES (?, ?)", addresses)
             addresses.clear()
+        if options:
+            _index_options(index, options)
+            options.clear()
+        if structures:
+            _index_structures(index, structures)
+            structures.clear()
 
+    current_block = ""
     for block, element in walk_records(opened, RECORD_TAGS):
-        if block == "ELEVES" and element.tag == "ELEVE":
+        if block != current_block:
+            flush()  # anomalies stay in file order from one block to the next
+            current_block = block
+        tag = element.tag
+        if block == "ELEVES" and tag == "ELEVE":
             index.eleve_records += 1
             pending.append(_eleve_row(element))
-        elif block == "STRUCTURES" and element.tag == "STRUCTURES_ELEVE":
-            _index_structures(index, element)
-        elif block == "OPTIONS" and element.tag == "OPTION":
-            _index_options(index, element)
-        elif block == "ADRESSES" and element.tag == "ADRESSE":
+        elif block == "STRUCTURES" and tag == "STRUCTURES_ELEVE":
+            eleve_id = attr(element, "ELEVE_ID")
+            if eleve_id is not None:
+                structures.append((eleve_id, _structure_items(element)))
+        elif block == "OPTIONS" and tag == "OPTION":
+            eleve_id = attr(element, "ELEVE_ID")
+            if eleve_id is not None:
+                options.append(
+                    (eleve_id, [fields(line) for line in element if line.tag == "OPTIONS_ELEVE"])
+                )
+        elif block == "ADRESSES" and tag == "ADRESSE":
             index.has_addresses = True
             packed = pack_address(element)
             if packed is not None:
                 addresses.append(packed)
-        if len(pending) >= _BATCH or len(addresses) >= _BATCH:
+        if (len(pending) >= _BATCH or len(addresses) >= _BATCH or len(structures) >= _BATCH
+                or len(options) >= _BATCH):  # fmt: skip
             flush()
     flush()
     # The first ELEVE with an id keeps it, whatever else is wrong with it; later ones are
@@ -147,97 +169,116 @@ def _ine_of(f: dict[str, str]) -> str | None:
     return ine.upper() if ine else None
 
 
-def _index_structures(index: StudentIndex, element: Any) -> None:
-    eleve_id = attr(element, "ELEVE_ID")
-    if eleve_id is None:
-        return
-    sql = index.spill.conn
-    previous_division: str | None = None
-    groups: list[str] = []
-    existing = sql.execute(
-        "SELECT division, groups FROM structures WHERE eleve_id = ?", (eleve_id,)
-    ).fetchone()
-    if existing is not None:
-        index.anomalies.append(
-            Anomaly(
-                codes.STRUCTURES_EN_DOUBLE,
-                f"L'élève ELEVE_ID {eleve_id} a plusieurs blocs de structures "
-                "(STRUCTURES_ELEVE) : ils sont fusionnés.",
-                eleve_id,
-            )
-        )
-        previous_division = existing[0]
-        groups = json.loads(existing[1]) if existing[1] else []
-    divisions: list[str] = []
+def _structure_items(element: Any) -> list[tuple[str | None, str]]:
+    """``(CODE_STRUCTURE, TYPE_STRUCTURE upper-cased)`` of each STRUCTURE child."""
+    items: list[tuple[str | None, str]] = []
     for structure in element:
         if structure.tag != "STRUCTURE":
             continue
         f = fields(structure)
-        code = f.get("CODE_STRUCTURE")
-        kind = f.get("TYPE_STRUCTURE", "").upper()
-        if code is None:
-            continue
-        if kind == "D":
-            divisions.append(code)
-        elif kind == "G":
-            if code not in groups:
-                groups.append(code)
-        else:
+        items.append((f.get("CODE_STRUCTURE"), f.get("TYPE_STRUCTURE", "").upper()))
+    return items
+
+
+def _spilled(index: StudentIndex, table: str, columns: str, ids: list[str]) -> dict[str, Any]:
+    """The rows of ``table`` already spilled for ``ids``, by ELEVE_ID (one query)."""
+    marks = ",".join("?" * len(ids))
+    return {
+        row[0]: row[1:]
+        for row in index.spill.conn.execute(
+            f"SELECT eleve_id, {columns} FROM {table} WHERE eleve_id IN ({marks})", ids
+        )
+    }
+
+
+def _index_structures(
+    index: StudentIndex, batch: list[tuple[str, list[tuple[str | None, str]]]]
+) -> None:
+    known = _spilled(index, "structures", "division, groups", list({e for e, _ in batch}))
+    rows: dict[str, tuple[str, str | None, str | None]] = {}
+    for eleve_id, items in batch:
+        previous_division: str | None = None
+        groups: list[str] = []
+        existing = known.get(eleve_id)
+        if existing is not None:
             index.anomalies.append(
                 Anomaly(
-                    codes.TYPE_STRUCTURE_INCONNU,
-                    f"L'élève ELEVE_ID {eleve_id} est inscrit dans la structure « {code} » de "
-                    f"type « {kind or 'vide'} » (D ou G attendu) : elle est ignorée.",
+                    codes.STRUCTURES_EN_DOUBLE,
+                    f"L'élève ELEVE_ID {eleve_id} a plusieurs blocs de structures "
+                    "(STRUCTURES_ELEVE) : ils sont fusionnés.",
                     eleve_id,
                 )
             )
-    all_divisions = ([previous_division] if previous_division else []) + divisions
-    if len(set(all_divisions)) > 1:
-        index.anomalies.append(
-            Anomaly(
-                codes.PLUSIEURS_DIVISIONS,
-                f"L'élève ELEVE_ID {eleve_id} est inscrit dans plusieurs divisions "
-                f"({', '.join(all_divisions)}) : la dernière, {all_divisions[-1]}, est retenue.",
-                eleve_id,
+            previous_division = existing[0]
+            groups = json.loads(existing[1]) if existing[1] else []
+        divisions: list[str] = []
+        for code, kind in items:
+            if code is None:
+                continue
+            if kind == "D":
+                divisions.append(code)
+            elif kind == "G":
+                if code not in groups:
+                    groups.append(code)
+            else:
+                index.anomalies.append(
+                    Anomaly(
+                        codes.TYPE_STRUCTURE_INCONNU,
+                        f"L'élève ELEVE_ID {eleve_id} est inscrit dans la structure « {code} » "
+                        f"de type « {kind or 'vide'} » (D ou G attendu) : elle est ignorée.",
+                        eleve_id,
+                    )
+                )
+        all_divisions = ([previous_division] if previous_division else []) + divisions
+        if len(set(all_divisions)) > 1:
+            index.anomalies.append(
+                Anomaly(
+                    codes.PLUSIEURS_DIVISIONS,
+                    f"L'élève ELEVE_ID {eleve_id} est inscrit dans plusieurs divisions "
+                    f"({', '.join(all_divisions)}) : la dernière, {all_divisions[-1]}, est "
+                    "retenue.",
+                    eleve_id,
+                )
             )
-        )
-    division = all_divisions[-1] if all_divisions else None
-    if division is None and not groups and existing is None:
-        return
-    sql.execute(
-        "INSERT OR REPLACE INTO structures VALUES (?, ?, ?)",
-        (eleve_id, division, json.dumps(groups, ensure_ascii=False) if groups else None),
+        division = all_divisions[-1] if all_divisions else None
+        if division is None and not groups and existing is None:
+            continue
+        groups_text = json.dumps(groups, ensure_ascii=False) if groups else None
+        rows[eleve_id] = (eleve_id, division, groups_text)
+        known[eleve_id] = (division, groups_text)
+    index.spill.conn.executemany(
+        "INSERT OR REPLACE INTO structures VALUES (?, ?, ?)", list(rows.values())
     )
 
 
-def _index_options(index: StudentIndex, element: Any) -> None:
-    eleve_id = attr(element, "ELEVE_ID")
-    if eleve_id is None:
-        return
-    sql = index.spill.conn
-    existing = sql.execute("SELECT options FROM options WHERE eleve_id = ?", (eleve_id,)).fetchone()
-    options: list[list[Any]] = json.loads(existing[0]) if existing else []
-    for line in element:
-        if line.tag != "OPTIONS_ELEVE":
-            continue
-        f = fields(line)
-        matiere = f.get("CODE_MATIERE")
-        if matiere is None:
-            index.anomalies.append(
-                Anomaly(
-                    codes.OPTION_INCOMPLETE,
-                    f"Une option de l'élève ELEVE_ID {eleve_id} n'a pas de code matière : "
-                    "elle est ignorée.",
-                    eleve_id,
+def _index_options(index: StudentIndex, batch: list[tuple[str, list[dict[str, str]]]]) -> None:
+    known = _spilled(index, "options", "options", list({e for e, _ in batch}))
+    rows: dict[str, tuple[str, str]] = {}
+    for eleve_id, lines in batch:
+        existing = known.get(eleve_id)
+        options: list[list[Any]] = json.loads(existing[0]) if existing else []
+        for f in lines:
+            matiere = f.get("CODE_MATIERE")
+            if matiere is None:
+                index.anomalies.append(
+                    Anomaly(
+                        codes.OPTION_INCOMPLETE,
+                        f"Une option de l'élève ELEVE_ID {eleve_id} n'a pas de code matière : "
+                        "elle est ignorée.",
+                        eleve_id,
+                    )
                 )
+                continue
+            options.append(
+                [parse_int(f.get("NUM_OPTION")), f.get("CODE_MODALITE_ELECT"), matiere]
             )
-            continue
-        options.append([parse_int(f.get("NUM_OPTION")), f.get("CODE_MODALITE_ELECT"), matiere])
-    if options:
-        sql.execute(
-            "INSERT OR REPLACE INTO options VALUES (?, ?)",
-            (eleve_id, json.dumps(options, ensure_ascii=False)),
-        )
+        if options:
+            text = json.dumps(options, ensure_ascii=False)
+            rows[eleve_id] = (eleve_id, text)
+            known[eleve_id] = (text,)
+    index.spill.conn.executemany(
+        "INSERT OR REPLACE INTO options VALUES (?, ?)", list(rows.values())
+    )
 
 
 def _check_orphans(index: StudentIndex) -> None:

@@ -80,7 +80,7 @@ def _fill(index: ResponsableIndex, opened: OpenedSource) -> None:
 
     def flush() -> None:
         sql.executemany(
-            "INSERT INTO personne (personne_id, fields, adresse_id, dup) VALUES (?, ?, ?, ?)",
+            "INSERT INTO personne (personne_id, fields, adresse_id) VALUES (?, ?, ?)",
             persons,
         )
         sql.executemany("INSERT INTO lien (eleve_id, personne_id, fields) VALUES (?, ?, ?)", links)
@@ -92,14 +92,9 @@ def _fill(index: ResponsableIndex, opened: OpenedSource) -> None:
     for block, element in walk_records(opened, RECORD_TAGS):
         if block == "PERSONNES" and element.tag == "PERSONNE":
             index.person_records += 1
-            personne_id = attr(element, "PERSONNE_ID")
-            dup = 0
-            if personne_id is not None:
-                inserted = sql.execute("INSERT OR IGNORE INTO pids VALUES (?)", (personne_id,))
-                dup = int(inserted.rowcount == 0)
             f = fields(element)
             persons.append(
-                (personne_id, pack_fields(f, PERSONNE_TAGS), f.get("ADRESSE_ID"), dup)
+                (attr(element, "PERSONNE_ID"), pack_fields(f, PERSONNE_TAGS), f.get("ADRESSE_ID"))
             )
         elif block == "RESPONSABLES" and element.tag == "RESPONSABLE_ELEVE":
             index.link_records += 1
@@ -113,6 +108,16 @@ def _fill(index: ResponsableIndex, opened: OpenedSource) -> None:
         if len(persons) + len(links) + len(addresses) >= _BATCH:
             flush()
     flush()
+    # The first PERSONNE with an id keeps it; later ones are duplicates. Found in SQL once
+    # the file is read (no per-record query).
+    sql.execute(
+        "UPDATE personne SET dup = 1 WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() "
+        "OVER (PARTITION BY personne_id ORDER BY seq) AS rank FROM personne "
+        "WHERE personne_id IS NOT NULL) WHERE rank > 1)"
+    )
+    sql.execute(
+        "INSERT OR IGNORE INTO pids SELECT personne_id FROM personne WHERE personne_id IS NOT NULL"
+    )
     index.spill.commit()
 
 
