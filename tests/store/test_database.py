@@ -131,3 +131,7 @@ def test_unknown_url_is_refused() -> None:
 
     with pytest.raises(StoreError, match="Adresse de base non reconnue"):
         Database("mysql://x/y")
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    assert migrate.HEAD == migrate.head_revision() == migrate.revisions()[-1]
