@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 import app.store.tables  # noqa: F401 - registers every table on the metadata
@@ -98,6 +97,8 @@ def _leftovers(conn: Connection, structure: set[str]) -> list[str]:
     if foreign:
         shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
         return [f"des tables qui ne sont pas celles de Passerelle ({shown})"]
+    from alembic.runtime.migration import MigrationContext  # only when transferring
+
     revision = MigrationContext.configure(conn).get_current_revision()
     if revision is not None and revision not in migrate.revisions():
         return [f"une structure Passerelle plus récente que ce programme ({revision})"]
