@@ -28,7 +28,7 @@ from app.domain.models import JournalKind, JournalResult
 from app.errors import PasserelleError, UserCancelled
 from app.services.changes import REVISION_PREFIX, STUDENTS
 from app.services.exclusive import Outcome, run_import
-from app.services.siecle_fields import DATE_COLUMNS, Plain
+from app.services.siecle_fields import DATE_COLUMNS, LINK_FIELDS, Plain
 from app.services.siecle_plan import BATCH, Plan, PlanFile, _Steps
 from app.services.students_import import (
     DATA_LABELS,
@@ -267,11 +267,9 @@ class _Writer:
         t = siecle_eleves
         for batch in _batches(self.staged.ops("create_student")):
             rows = [
-                {**_db_row(t, op["set"]), "uai": self.uai, "cree_le": self.now,
-                 "modifie_le": self.now}
-                for op in batch
+                {**op["set"], "uai": self.uai} for op in batch
             ]  # fmt: skip
-            self._insert(t, rows)
+            self._insert(t, rows, {"cree_le": self.now, "modifie_le": self.now})
             created = dict(
                 self.conn.execute(
                     sa.select(t.c.eleve_id, t.c.id).where(
@@ -306,30 +304,46 @@ class _Writer:
             for rang, o in enumerate(options, 1)
         ]  # fmt: skip
 
-    def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    def _insert(
+        self, table: sa.Table, rows: list[dict[str, Any]], constants: dict[str, Any] | None = None
+    ) -> None:
         """executemany straight to the driver: SQLAlchemy's per-row parameter handling was
         half of the import time. Values go through each column's own bind processor, so
         what is stored is exactly what ``sa.insert`` would store."""
         if not rows:
             return
         columns = list(rows[0])
+        constants = constants or {}
         dialect = self.conn.dialect
         quote = dialect.identifier_preparer.quote
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        every = [*columns, *constants]
         sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})"
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in every)}) "
+            f"VALUES ({', '.join([mark] * len(every))})"
         )
-        processors = [
-            (i, p)
-            for i, c in enumerate(columns)
-            if (p := table.c[c].type._cached_bind_processor(dialect)) is not None
-        ]
+        # Values shared by every row (timestamps) go through their bind processor once.
+        tail = []
+        for c, value in constants.items():
+            processor = table.c[c].type._cached_bind_processor(dialect)
+            tail.append(processor(value) if processor is not None else value)
+        # Plain ISO text in a date column becomes a date first (what _db_row does).
+        dates = _date_columns(table)
+        converters: list[tuple[int, Any, bool]] = []
+        for i, c in enumerate(columns):
+            processor = table.c[c].type._cached_bind_processor(dialect)
+            if processor is not None or c in dates:
+                converters.append((i, processor, c in dates))
         params: list[tuple[Any, ...]] = []
+        fromiso = dt.date.fromisoformat
         for r in rows:
             values = [r[c] for c in columns]
-            for i, p in processors:
-                values[i] = p(values[i])
+            for i, processor, is_date in converters:
+                value = values[i]
+                if is_date and isinstance(value, str):
+                    value = fromiso(value)
+                values[i] = processor(value) if processor is not None else value
+            values.extend(tail)
             params.append(tuple(values))
         self.conn.exec_driver_sql(sql, params)
 
@@ -399,10 +413,9 @@ class _Writer:
         t = siecle_personnes
         for batch in _batches(self.staged.ops("create_person")):
             self._insert(t, [
-                {**_db_row(t, op["set"]), "personne_id": op["personne_id"], "uai": self.uai,
-                 "modifie_le": self.now}
+                {**op["set"], "personne_id": op["personne_id"], "uai": self.uai}
                 for op in batch
-            ])  # fmt: skip
+            ], {"modifie_le": self.now})  # fmt: skip
             self.tick(len(batch))
         for batch in _batches(self.staged.ops("update_person")):
             self._update_columns(t, batch)
@@ -446,7 +459,10 @@ class _Writer:
                         continue
                     if op["sid"] is not None:
                         deletes.append({"k_e": sid, "k_p": persons[pid]})
-                    inserts.append({"eleve": sid, "personne": persons[pid], **values})
+                    inserts.append({
+                        "eleve": sid, "personne": persons[pid],
+                        **dict(zip(LINK_FIELDS, values, strict=True)),
+                    })  # fmt: skip
             if deletes:
                 self.conn.execute(
                     sa.delete(li).where(

@@ -205,20 +205,23 @@ _ADDRESS_GETTER = operator.attrgetter(
     "libelle_postal", "commune_etrangere", "code_commune_insee", "code_departement", "code_pays",
     "libelle_pays",
 )  # fmt: skip  (ADDRESS_FIELDS order)
+_IDENTITY_DATES = tuple(i for i, (c, _) in enumerate(IDENTITY_FIELDS) if c in DATE_COLUMNS)
 _NO_ADDRESS: tuple[None, ...] = (None,) * (len(ADDRESS_FIELDS) - 1)
 
 
 def _address_row(address: Address | None, adresse_id: str | None) -> tuple[Plain, ...]:
     if address is None:
         return (adresse_id, *_NO_ADDRESS)
-    return _ADDRESS_GETTER(address)  # type: ignore[no-any-return]
+    return _ADDRESS_GETTER(address)
 
 
 def student_row(s: Student) -> list[Plain]:
     """:func:`student_values` as a list in STUDENT_COLUMNS order (cheaper to spill)."""
-    row: list[Plain] = [
-        plain(v) for v in _IDENTITY_GETTER(s)
-    ]
+    row: list[Plain] = list(_IDENTITY_GETTER(s))
+    for i in _IDENTITY_DATES:
+        value = row[i]
+        if value is not None:
+            row[i] = value.isoformat()  # type: ignore[union-attr]
     row.extend(_address_row(s.address, s.adresse_id))
     row.append(s.division)
     return row
@@ -253,6 +256,14 @@ def person_row(p: Responsable) -> tuple[Plain, ...]:
 
     Persons have no date field, so the values are already in plain form."""
     return (*_PERSON_GETTER(p), *_address_row(p.address, p.adresse_id))
+
+
+def link_row(link: ResponsableLink) -> tuple[Plain, ...]:
+    """:func:`link_values` as a tuple in LINK_FIELDS order."""
+    return (
+        link.code_parente, link.niveau_responsabilite, link.rang_legal, link.paie_frais,
+        link.percoit_aides, link.heberge_eleve, link.contact_prioritaire,
+    )  # fmt: skip
 
 
 def link_values(link: ResponsableLink) -> dict[str, Plain]:

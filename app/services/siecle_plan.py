@@ -57,7 +57,7 @@ from app.services.siecle_fields import (
     display,
     format_options,
     identity_key,
-    link_values,
+    link_row,
     person_row,
     plain,
     student_groups,
@@ -248,7 +248,8 @@ CREATE INDEX b_cle ON b(cle, dn);
 CREATE TABLE l (eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX l_eleve ON l(eleve_id);
 CREATE TABLE p (personne_id TEXT PRIMARY KEY);
-CREATE TABLE ops (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, payload BLOB NOT NULL);
+CREATE TABLE ops (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, n INTEGER NOT NULL,
+                  payloads BLOB NOT NULL);
 CREATE INDEX ops_kind ON ops(kind, seq);
 CREATE TABLE changes (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, label TEXT NOT NULL,
                       kind TEXT NOT NULL, changes BLOB NOT NULL);
@@ -270,26 +271,34 @@ class PlanFile:
         if create:
             self.conn.executescript(_PLAN_SCHEMA)
         self.conn.execute("BEGIN")
-        self._ops: list[tuple[str, bytes]] = []
+        self._ops: dict[str, list[Any]] = {}
         self._changes: list[tuple[str, str, str, bytes]] = []
 
     def op(self, kind: str, payload: Any) -> None:
-        # Buffered and written with executemany; marshal, not JSON: the payloads are plain
-        # values (str, int, bool, None, lists, dicts) in a private file, and marshal is
-        # several times cheaper both ways.
-        self._ops.append((kind, marshal.dumps(payload)))
-        if len(self._ops) >= BATCH:
-            self.flush()
+        # Buffered per kind and stored BATCH at a time in one marshal blob: the payloads are
+        # plain values (str, int, bool, None, lists, dicts) in a private file; marshal is
+        # several times cheaper than JSON, and a blob per batch shares the dict keys.
+        pending = self._ops.setdefault(kind, [])
+        pending.append(payload)
+        if len(pending) >= BATCH:
+            self._write_ops(kind)
 
     def change(self, eleve_id: str, label: str, kind: str, changes: Any) -> None:
         self._changes.append((eleve_id, label, kind, marshal.dumps(changes)))
         if len(self._changes) >= BATCH:
             self.flush()
 
+    def _write_ops(self, kind: str) -> None:
+        pending = self._ops.pop(kind, None)
+        if pending:
+            self.conn.execute(
+                "INSERT INTO ops (kind, n, payloads) VALUES (?, ?, ?)",
+                (kind, len(pending), marshal.dumps(pending)),
+            )
+
     def flush(self) -> None:
-        if self._ops:
-            self.conn.executemany("INSERT INTO ops (kind, payload) VALUES (?, ?)", self._ops)
-            self._ops.clear()
+        for kind in list(self._ops):
+            self._write_ops(kind)
         if self._changes:
             self.conn.executemany(
                 "INSERT INTO changes (eleve_id, label, kind, changes) VALUES (?, ?, ?, ?)",
@@ -299,15 +308,15 @@ class PlanFile:
 
     def ops(self, kind: str) -> Iterator[Any]:
         self.flush()
-        cursor = self.conn.execute("SELECT payload FROM ops WHERE kind = ? ORDER BY seq", (kind,))
-        loads = marshal.loads
-        while rows := cursor.fetchmany(BATCH):
-            for (payload,) in rows:
-                yield loads(payload)
+        cursor = self.conn.execute(
+            "SELECT payloads FROM ops WHERE kind = ? ORDER BY seq", (kind,)
+        )
+        while row := cursor.fetchone():
+            yield from marshal.loads(row[0])
 
     def count_ops(self) -> int:
         self.flush()
-        return int(self.conn.execute("SELECT count(*) FROM ops").fetchone()[0])
+        return int(self.conn.execute("SELECT coalesce(sum(n), 0) FROM ops").fetchone()[0])
 
     def commit(self) -> None:
         self.flush()
@@ -514,6 +523,18 @@ def _decode(data: bytes) -> dict[str, Any]:
     return {"v": dict(zip(STUDENT_COLUMNS, values, strict=True)), "g": groups, "o": options}
 
 
+def _as_iso(column: Any) -> Any:
+    """A date column read without SQLAlchemy's date parsing: SQLite stores ISO text, which
+    is the plain form; other drivers give a date, made ISO by :func:`_iso`."""
+    return sa.type_coerce(column, sa.String).label(column.name)
+
+
+def _iso(value: Any) -> Plain:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.isoformat())
+
+
 def _label(nom: str, prenom: str, division: Any) -> str:
     return f"{nom} {prenom}" + (f" ({division})" if division else "")
 
@@ -688,8 +709,8 @@ class _Preparer:
     def _stage_base(self, conn: Connection) -> None:
         t = siecle_eleves
         stmt = sa.select(
-            t.c.id, t.c.eleve_id, t.c.ine, t.c.cle_identite, t.c.date_naissance, t.c.sorti_le,
-            t.c.nom, t.c.prenom, t.c.division,
+            t.c.id, t.c.eleve_id, t.c.ine, t.c.cle_identite, _as_iso(t.c.date_naissance),
+            _as_iso(t.c.sorti_le), t.c.nom, t.c.prenom, t.c.division,
         ).where(t.c.uai == self.uai)  # fmt: skip
         result = conn.execute(stmt.execution_options(yield_per=2000))
         n = 0
@@ -698,9 +719,8 @@ class _Preparer:
                 "INSERT INTO b (id, eleve_id, ine, cle, dn, sorti_le, label) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (r.id, r.eleve_id, r.ine, r.cle_identite, plain(r.date_naissance),
-                     plain(r.sorti_le), _label(r.nom, r.prenom, r.division))
-                    for r in part
+                    (id_, eleve_id, ine, cle, _iso(dn), _iso(sorti), _label(nom, prenom, division))
+                    for id_, eleve_id, ine, cle, dn, sorti, nom, prenom, division in part
                 ],
             )  # fmt: skip
             n += len(part)
@@ -765,15 +785,14 @@ class _Preparer:
             ["id", "sorti_le", "date_sortie", "motif_sortie", "division", *(c for c, _ in fields_)]
         ))  # fmt: skip
         dates = [i for i, c in enumerate(needed) if c in DATE_COLUMNS]
-        stmt = sa.select(*(t.c[c] for c in needed))
+        stmt = sa.select(*(_as_iso(t.c[c]) if c in DATE_COLUMNS else t.c[c] for c in needed))
         while batch := cursor.fetchmany(BATCH):
             ids = [row[0] for row in batch]
             base: dict[int, dict[str, Plain]] = {}
             for r in conn.execute(stmt.where(t.c.id.in_(ids))).all():
                 values = list(r)
                 for i in dates:
-                    if values[i] is not None:
-                        values[i] = values[i].isoformat()
+                    values[i] = _iso(values[i])
                 base[r[0]] = dict(zip(needed, values, strict=True))
             history = self._open_history(conn, ids)
             groups = self._groups(conn, ids) if DataChoice.STRUCTURES in self.ticked else {}
@@ -790,30 +809,32 @@ class _Preparer:
     def _open_history(conn: Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
         h = siecle_eleves_divisions
         rows = conn.execute(
-            sa.select(h.c.eleve, h.c.division, h.c.du).where(h.c.eleve.in_(ids), h.c.au.is_(None))
+            sa.select(h.c.eleve, h.c.division, _as_iso(h.c.du)).where(
+                h.c.eleve.in_(ids), h.c.au.is_(None)
+            )
         ).all()
-        return {r.eleve: (r.division, r.du.isoformat()) for r in rows}
+        return {eleve: (division, str(_iso(du))) for eleve, division, du in rows}
 
     @staticmethod
     def _groups(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
         g = siecle_eleves_groupes
         out: dict[int, list[str]] = {}
-        for r in conn.execute(
+        for eleve, groupe in conn.execute(
             sa.select(g.c.eleve, g.c.groupe).where(g.c.eleve.in_(ids)).order_by(g.c.groupe)
         ).all():
-            out.setdefault(r.eleve, []).append(r.groupe)
+            out.setdefault(eleve, []).append(groupe)
         return out
 
     @staticmethod
     def _options(conn: Connection, ids: list[int]) -> dict[int, list[list[Plain]]]:
         o = siecle_eleves_options
         out: dict[int, list[list[Plain]]] = {}
-        for r in conn.execute(
+        for eleve, num, modalite, matiere in conn.execute(
             sa.select(o.c.eleve, o.c.num_option, o.c.modalite, o.c.code_matiere)
             .where(o.c.eleve.in_(ids))
             .order_by(o.c.eleve, o.c.rang)
         ).all():
-            out.setdefault(r.eleve, []).append([r.num_option, r.modalite, r.code_matiere])
+            out.setdefault(eleve, []).append([num, modalite, matiere])
         return out
 
     def _diff_one(
@@ -916,18 +937,18 @@ class _Preparer:
             return
         fields_ = self._student_fields()
         cursor = self.sql.execute(
-            "SELECT eleve_id, label, data FROM f WHERE base_id IS NULL ORDER BY rowid"
+            "SELECT eleve_id, label, data, cle FROM f WHERE base_id IS NULL ORDER BY rowid"
         )
         start_of_year = dt.date(self.annee, 8, 1).isoformat()
         today = self.today.isoformat()
         while batch := cursor.fetchmany(BATCH):
             self.steps.check()
-            for eleve_id, label, data_text in batch:
+            for eleve_id, label, data_text, cle in batch:
                 data = _decode(data_text)
                 values: dict[str, Plain] = data["v"]
                 row = {column: values[column] for column, _ in fields_}
                 row["eleve_id"] = eleve_id
-                row["cle_identite"] = identity_key(str(values["nom"]), str(values["prenom"]))
+                row["cle_identite"] = cle  # identity_key(nom, prenom), staged with the student
                 left = values["date_sortie"] if self.options.marquer_sortis else None
                 row["sorti_le"] = left
                 division = row.get("division")
@@ -1002,7 +1023,7 @@ class _Preparer:
         for batch in _chunks(r.links()):
             self.sql.executemany(
                 "INSERT INTO l (eleve_id, personne_id, data) VALUES (?, ?, ?)",
-                [(k.eleve_id, k.personne_id, marshal.dumps(link_values(k))) for k in batch],
+                [(k.eleve_id, k.personne_id, marshal.dumps(link_row(k))) for k in batch],
             )
             n_links += len(batch)
             self.steps(
@@ -1096,7 +1117,7 @@ class _Preparer:
         while batch := [k for (k,) in keys.fetchmany(BATCH)]:
             students = self._resolve_students(conn, batch)
             base_links = self._base_links(conn, [sid for sid in students.values() if sid])
-            wanted: dict[str, dict[str, dict[str, Plain]]] = {}
+            wanted: dict[str, dict[str, tuple[Plain, ...]]] = {}
             marks = ",".join("?" * len(batch))
             for eleve_id, personne_id, data in self.sql.execute(
                 f"SELECT l.eleve_id, l.personne_id, l.data FROM l JOIN p ON p.personne_id = "
@@ -1145,18 +1166,18 @@ class _Preparer:
         return out
 
     @staticmethod
-    def _base_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, dict[str, Plain]]]:
+    def _base_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, tuple[Plain, ...]]]:
         if not ids:
             return {}
         li, pe = siecle_liens, siecle_personnes
-        out: dict[int, dict[str, dict[str, Plain]]] = {}
+        out: dict[int, dict[str, tuple[Plain, ...]]] = {}
         stmt = (
             sa.select(li.c.eleve, pe.c.personne_id, *(li.c[c] for c in LINK_FIELDS))
             .join(pe, pe.c.id == li.c.personne)
             .where(li.c.eleve.in_(ids))
         )
         for r in conn.execute(stmt).all():
-            out.setdefault(r[0], {})[r[1]] = dict(zip(LINK_FIELDS, r[2:], strict=True))
+            out.setdefault(r[0], {})[r[1]] = tuple(r[2:])  # LINK_FIELDS order, as link_row
         return out
 
     # -- nomenclature and structures: small, whole tables -------------------------------------

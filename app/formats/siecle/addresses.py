@@ -25,8 +25,8 @@ def pack_address(element: Any) -> tuple[str, str] | None:
     adresse_id = attr(element, "ADRESSE_ID")
     if adresse_id is None:
         return None
-    f = fields(element)
-    return adresse_id, _SEP.join(f.get(tag, "") for tag in _TAGS)
+    get = fields(element).get
+    return adresse_id, _SEP.join([get(tag, "") for tag in _TAGS])
 
 
 def unpack_address(adresse_id: str, packed: str) -> Address:

@@ -185,15 +185,22 @@ def walk_records(
     """
     try:
         with SafeIterparse(opened.xml, events=("end",), tag=tags) as parser:
+            # Records of one block share their parent: check it once per block, not per record.
+            known_block: Any = None
+            block_tag = ""
+            release = SafeIterparse.release
             for _event, element in parser:
                 block = element.getparent()
                 if block is None:
                     continue
-                donnees = block.getparent()
-                if donnees is None or donnees.tag != DONNEES:
-                    continue  # same tag deeper down (never in SIECLE files, but be strict)
-                yield block.tag, element
-                SafeIterparse.release(element)
+                if block is not known_block:
+                    donnees = block.getparent()
+                    if donnees is None or donnees.tag != DONNEES:
+                        continue  # same tag deeper down (never in SIECLE files, but be strict)
+                    known_block = block
+                    block_tag = block.tag
+                yield block_tag, element
+                release(element)
     except FormatError as exc:
         if exc.code == "XML_ENCODAGE":
             raise _encoding_error(opened) from exc

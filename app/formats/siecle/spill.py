@@ -52,7 +52,8 @@ _SEP = "\x00"  # cannot occur in XML text, so it cannot collide with a value
 
 def pack_fields(f: dict[str, str], tags: tuple[str, ...]) -> str:
     """The values of ``tags`` (only those the reader uses) as one string: 5× cheaper than JSON."""
-    return _SEP.join([f.get(tag, "") for tag in tags])
+    get = f.get
+    return _SEP.join([get(tag, "") for tag in tags])
 
 
 def unpack_fields(packed: str, tags: tuple[str, ...]) -> dict[str, str]:

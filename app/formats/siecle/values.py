@@ -29,15 +29,14 @@ def fields(element: Any) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
+        # Text first: most children have some, and the tag is read only for those.
         text = child.text
-        if text is None:
-            continue
-        value = text.strip()
-        if value:
-            out[tag] = value
+        if text:
+            value = text.strip()
+            if value:
+                tag = child.tag
+                if isinstance(tag, str):
+                    out[tag] = value
     return out
 
 
