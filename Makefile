@@ -29,7 +29,7 @@ pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) build dist packaging/build packaging/dist .mypy_cache .pytest_cache .ruff_cache
