@@ -5,6 +5,7 @@ See the package docstring for the API and its guarantees.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -26,7 +27,7 @@ from app.formats.siecle.header import read_header
 from app.formats.siecle.source import OpenedSource, Source, open_source
 
 
-class SiecleFile:
+class SiecleFile(ABC):
     """An opened SIECLE export whose header has been checked.
 
     Records are read on demand, in streamed passes over the file; ``anomalies``
@@ -50,9 +51,9 @@ class SiecleFile:
     def anomalies(self) -> list[Anomaly]:
         return []
 
+    @abstractmethod
     def counts(self) -> dict[str, int]:
         """Read every record and count what the summary reports for this kind."""
-        raise NotImplementedError
 
     def close(self) -> None:
         self._opened.close()
