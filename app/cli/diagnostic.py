@@ -110,23 +110,9 @@ def _data_dir() -> dict[str, Any]:
 
 
 def _qt() -> dict[str, Any]:
-    import PySide6
-    from PySide6.QtCore import QCoreApplication, qVersion
+    from app.gui.diagnostic import qt_report
 
-    from app.gui import i18n
-
-    app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
-    loaded = i18n.install_french(app)
-    sample = QCoreApplication.translate(*_QT_PROBE)
-    ok = loaded and sample == _QT_PROBE_FR
-    return {
-        "ok": ok,
-        "pyside6": PySide6.__version__,
-        "qt": qVersion(),
-        "catalogue_fr": loaded,
-        "exemple": sample,
-        **({} if ok else {"erreur": "catalogue Qt français (qtbase_fr.qm) introuvable"}),
-    }
+    return qt_report(_QT_PROBE, _QT_PROBE_FR)
 
 
 def _migrations() -> dict[str, Any]:
