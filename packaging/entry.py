@@ -6,7 +6,13 @@ window opens, with one the command runs.
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+
+if __name__ == "__main__":
+    # A helper process (app.services.siecle_stage) is this same executable started
+    # again: it must run its task and stop here, before the program's own start-up.
+    multiprocessing.freeze_support()
 
 import app.cli
 from app.gui.launch import main

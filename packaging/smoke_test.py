@@ -233,6 +233,29 @@ def check_secret_service(s: Smoke) -> str:
     return f"trousseau {keyring_report['courant']} accepté"
 
 
+def check_siecle_helper(s: Smoke) -> str:
+    """« Récupérer les données des élèves » in the frozen program, with the helper process
+    that reads the Responsables export (a second start of the executable)."""
+    from app.demo.siecle import write_siecle
+    from app.domain.school_year import default_year
+
+    uai = "0750654D"
+    data_dir = Path(s.env["PASSERELLE_DATA_DIR"]) / "siecle"
+    env = {**s.env, "PASSERELLE_DATA_DIR": str(data_dir), "PASSERELLE_SIECLE_PARALLELE": "1"}
+    _expect(s.run(s.cli, "etablissement", "ajouter", uai, "Collège du test", env=env))
+    written = write_siecle(data_dir / "exports", uai, default_year(), 300, 7)
+    files = sorted(str(p) for p in written.values())
+    run = _expect(s.run(s.cli, "eleves", "recuperer", uai, "--fichiers", *files, "--apercu",
+                        "--json", env=env))  # fmt: skip
+    report = json.loads(run.stdout)
+    assert report["crees"] == 300, report
+    log = (data_dir / "journaux" / "passerelle.log").read_text(encoding="utf-8")
+    assert "read by the helper process" in log and "reading here" not in log, (
+        f"le processus auxiliaire n'a pas lu les responsables :\n{log}"
+    )
+    return f"aperçu de 300 élèves en {run.seconds:.1f} s, responsables lus par un second processus"
+
+
 def check_window(s: Smoke) -> str:
     run = _expect(s.run(s.gui, "--fermer-apres", "1500"))
     return f"fenêtre ouverte puis fermée en {run.seconds:.1f} s"
@@ -283,6 +306,7 @@ CHECKS: list[tuple[str, Callable[[Smoke], str]]] = [
     ("base neuve et migrations", check_fresh_base),
     ("menus", check_menus),
     ("diagnostic", check_diagnostic),
+    ("élèves SIECLE (processus auxiliaire)", check_siecle_helper),
     ("trousseau Secret Service", check_secret_service),
     ("fenêtre", check_window),
     ("démonstration", check_demo),

@@ -67,7 +67,11 @@ class SiecleHeader:
         return SiecleKind(self.root)
 
 
-@dataclass(frozen=True, slots=True)
+# The four record types (Address, Student, Responsable, ResponsableLink) are built once per
+# record by the readers and never changed afterwards, yet not frozen: a frozen dataclass
+# sets each field through object.__setattr__, which makes building one 4× dearer (about
+# 0.1 s of CPU for a school of 5,000 students).
+@dataclass(slots=True)
 class Address:
     adresse_id: str
     ligne1: str | None = None
@@ -92,7 +96,7 @@ class StudentOption(NamedTuple):
     code_matiere: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Student:
     """One ``ELEVE``, joined with its options, structures and (Avec adresses) address."""
 
@@ -135,7 +139,7 @@ class Student:
         return self.date_sortie is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Responsable:
     """One ``PERSONNE`` of the Responsables export."""
 
@@ -158,7 +162,7 @@ class Responsable:
 Person = Responsable
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResponsableLink:
     """One ``RESPONSABLE_ELEVE``.
 

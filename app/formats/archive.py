@@ -42,7 +42,9 @@ def single_xml_member(
     try:
         with zipfile.ZipFile(archive) as zf:
             members = [i for i in zf.infolist() if _visible(i)]
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError) as exc:
+        # ValueError: a name flagged UTF-8 that is not (UnicodeDecodeError), and other
+        # corrupt header fields the zipfile module reports as values.
         raise FormatError(
             "Cette archive ZIP est endommagée ou incomplète : téléchargez-la de nouveau.",
             code="ZIP_ENDOMMAGE",
@@ -111,8 +113,9 @@ def extract_single_xml(
     except FormatError:
         target.unlink(missing_ok=True)
         raise
-    except (OSError, EOFError, NotImplementedError, zlib.error) as exc:
-        # zlib.error: a corrupted deflate stream inside an intact archive directory.
+    except (OSError, EOFError, NotImplementedError, ValueError, zlib.error) as exc:
+        # zlib.error: a corrupted deflate stream inside an intact archive directory;
+        # ValueError: a local header whose name is flagged UTF-8 but is not.
         target.unlink(missing_ok=True)
         raise FormatError(
             "Cette archive ZIP est tronquée ou utilise une compression non prise en charge.",

@@ -17,7 +17,6 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ from app.errors import PasserelleError, UserCancelled
 from app.services.changes import REVISION_PREFIX, STUDENTS
 from app.services.exclusive import Outcome, run_import
 from app.services.siecle_fields import DATE_COLUMNS, LINK_FIELDS, Plain
-from app.services.siecle_plan import BATCH, Plan, PlanFile, _Steps
+from app.services.siecle_plan import Plan, PlanFile, _Steps
+from app.services.siecle_stage import batches
 from app.services.students_import import (
     DATA_LABELS,
     DataChoice,
@@ -37,6 +37,7 @@ from app.services.students_import import (
     ImportResult,
     Progress,
 )
+from app.store import bulk
 from app.store.database import Database
 from app.store.tables.foundation import parametres
 from app.store.tables.siecle import (
@@ -57,6 +58,11 @@ log = logging.getLogger(__name__)
 PAUSE_ENV = "PASSERELLE_TEST_PAUSE_APPLY"
 
 _TABLES = {t.name: t for t in SIECLE_TABLES}
+# Column order of the rows written with bulk.insert_many.
+_HISTORY = ("eleve", "division", "du", "au")
+_GROUPS = ("eleve", "groupe")
+_OPTIONS = ("eleve", "rang", "num_option", "modalite", "code_matiere")
+_LINKS = ("eleve", "personne", *LINK_FIELDS)
 
 
 def apply(
@@ -93,7 +99,7 @@ def apply(
             )
         staged = PlanFile(plan.path)
         try:
-            _Writer(conn, staged, preview.uai, steps, plan.n_ops).run()
+            _Writer(conn, staged, plan, preview.uai, steps, plan.n_ops).run()
         finally:
             staged.close()
         steps(plan.n_ops, plan.n_ops, "Enregistrement…")
@@ -195,22 +201,12 @@ def _db_row(table: sa.Table, values: dict[str, Plain]) -> dict[str, Any]:
     return row
 
 
-def _batches(items: Iterator[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class _Writer:
     def __init__(
-        self, conn: Connection, staged: PlanFile, uai: str, steps: _Steps, total: int
+        self, conn: Connection, staged: PlanFile, plan: Plan, uai: str, steps: _Steps, total: int
     ) -> None:
         self.conn = conn
+        self.plan = plan
         self.staged = staged
         self.uai = uai
         self.steps = steps
@@ -265,87 +261,46 @@ class _Writer:
 
     def _create_students(self) -> None:
         t = siecle_eleves
-        for batch in _batches(self.staged.ops("create_student")):
-            rows = [
-                {**op["set"], "uai": self.uai} for op in batch
-            ]  # fmt: skip
-            self._insert(t, rows, {"cree_le": self.now, "modifie_le": self.now})
-            created = dict(
-                self.conn.execute(
-                    sa.select(t.c.eleve_id, t.c.id).where(
-                        t.c.uai == self.uai, t.c.eleve_id.in_([r["eleve_id"] for r in rows])
-                    )
-                ).all()
-            )
-            ids = [created[r["eleve_id"]] for r in rows]
-            history: list[dict[str, Any]] = []
-            groups: list[dict[str, Any]] = []
-            options: list[dict[str, Any]] = []
-            for sid, op in zip(ids, batch, strict=True):
-                if op["hist"]:
-                    h = op["hist"]
-                    history.append({
-                        "eleve": sid, "division": h["division"],
-                        "du": dt.date.fromisoformat(h["du"]),
-                        "au": dt.date.fromisoformat(h["au"]) if h["au"] else None,
-                    })  # fmt: skip
-                groups.extend({"eleve": sid, "groupe": g} for g in op["groups"])
-                options.extend(self._option_rows(sid, op["options"]))
-            self._insert(siecle_eleves_divisions, history)
-            self._insert(siecle_eleves_groupes, groups)
-            self._insert(siecle_eleves_options, options)
+        columns = self.plan.student_columns
+        names = [*columns, "uai", "cree_le", "modifie_le"]
+        stamp = self._stamp(t)
+        tail = (self.uai, stamp, stamp)
+        dates = [i for i, c in enumerate(columns) if c in DATE_COLUMNS]
+        date = bulk.date_param(self.conn)
+        sql = (
+            f"SELECT eleve_id, id FROM {bulk.quote(self.conn, t.name)} "
+            f"WHERE uai = {bulk.placeholder(self.conn)} AND eleve_id IN {{in}}"
+        )
+        for batch in batches(self.staged.ops("create_student")):
+            rows = []
+            for values, _history, _groups, _options in batch:
+                for i in dates:
+                    values[i] = date(values[i])
+                rows.append((*values, *tail))
+            bulk.insert_many(self.conn, t, names, rows)
+            created = dict(bulk.select_in(self.conn, sql, [r[0] for r in rows], (self.uai,)))
+            history: list[tuple[Any, ...]] = []
+            groups: list[tuple[Any, ...]] = []
+            options: list[tuple[Any, ...]] = []
+            for values, entry, student_groups, student_options in batch:
+                sid = created[values[0]]
+                if entry:
+                    history.append((sid, entry[0], date(entry[1]), date(entry[2])))
+                groups.extend((sid, g) for g in student_groups)
+                options.extend(self._option_rows(sid, student_options))
+            bulk.insert_many(self.conn, siecle_eleves_divisions, _HISTORY, history)
+            bulk.insert_many(self.conn, siecle_eleves_groupes, _GROUPS, groups)
+            bulk.insert_many(self.conn, siecle_eleves_options, _OPTIONS, options)
             self.tick(len(batch))
 
-    @staticmethod
-    def _option_rows(sid: int, options: list[list[Plain]]) -> list[dict[str, Any]]:
-        return [
-            {"eleve": sid, "rang": rang, "num_option": o[0], "modalite": o[1],
-             "code_matiere": o[2]}
-            for rang, o in enumerate(options, 1)
-        ]  # fmt: skip
+    def _stamp(self, table: sa.Table) -> Any:
+        """The import's timestamp as the driver takes it for ``table.modifie_le``."""
+        processor = table.c.modifie_le.type._cached_bind_processor(self.conn.dialect)
+        return processor(self.now) if processor is not None else self.now
 
-    def _insert(
-        self, table: sa.Table, rows: list[dict[str, Any]], constants: dict[str, Any] | None = None
-    ) -> None:
-        """executemany straight to the driver: SQLAlchemy's per-row parameter handling was
-        half of the import time. Values go through each column's own bind processor, so
-        what is stored is exactly what ``sa.insert`` would store."""
-        if not rows:
-            return
-        columns = list(rows[0])
-        constants = constants or {}
-        dialect = self.conn.dialect
-        quote = dialect.identifier_preparer.quote
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        every = [*columns, *constants]
-        sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in every)}) "
-            f"VALUES ({', '.join([mark] * len(every))})"
-        )
-        # Values shared by every row (timestamps) go through their bind processor once.
-        tail = []
-        for c, value in constants.items():
-            processor = table.c[c].type._cached_bind_processor(dialect)
-            tail.append(processor(value) if processor is not None else value)
-        # Plain ISO text in a date column becomes a date first (what _db_row does).
-        dates = _date_columns(table)
-        converters: list[tuple[int, Any, bool]] = []
-        for i, c in enumerate(columns):
-            processor = table.c[c].type._cached_bind_processor(dialect)
-            if processor is not None or c in dates:
-                converters.append((i, processor, c in dates))
-        params: list[tuple[Any, ...]] = []
-        fromiso = dt.date.fromisoformat
-        for r in rows:
-            values = [r[c] for c in columns]
-            for i, processor, is_date in converters:
-                value = values[i]
-                if is_date and isinstance(value, str):
-                    value = fromiso(value)
-                values[i] = processor(value) if processor is not None else value
-            values.extend(tail)
-            params.append(tuple(values))
-        self.conn.exec_driver_sql(sql, params)
+    @staticmethod
+    def _option_rows(sid: int, options: list[list[Plain]]) -> list[tuple[Any, ...]]:
+        return [(sid, rang, *o) for rang, o in enumerate(options, 1)]
 
     def _update_columns(self, table: sa.Table, ops: list[dict[str, Any]]) -> None:
         """One executemany per set of changed columns (updates of one import share a few)."""
@@ -370,7 +325,7 @@ class _Writer:
 
     def _update_students(self) -> None:
         h = siecle_eleves_divisions
-        for batch in _batches(self.staged.ops("update_student")):
+        for batch in batches(self.staged.ops("update_student")):
             self._update_columns(siecle_eleves, batch)
             closes = [
                 {"k_eleve": op["id"], "v_au": dt.date.fromisoformat(op["hist"]["close"])}
@@ -384,69 +339,67 @@ class _Writer:
                     .values(au=sa.bindparam("v_au")),
                     closes,
                 )
-            self._insert(h, [
-                {"eleve": op["id"], "division": op["hist"]["open"],
-                 "du": dt.date.fromisoformat(op["hist"]["du"]), "au": None}
+            date = bulk.date_param(self.conn)
+            bulk.insert_many(self.conn, h, _HISTORY, [
+                (op["id"], op["hist"]["open"], date(op["hist"]["du"]), None)
                 for op in batch if op["hist"] and op["hist"]["open"]
             ])  # fmt: skip
             self._replace(
-                siecle_eleves_groupes,
-                {op["id"]: [{"eleve": op["id"], "groupe": g} for g in op["groups"]]
+                siecle_eleves_groupes, _GROUPS,
+                {op["id"]: [(op["id"], g) for g in op["groups"]]
                  for op in batch if op["groups"] is not None},
             )  # fmt: skip
             self._replace(
-                siecle_eleves_options,
+                siecle_eleves_options, _OPTIONS,
                 {op["id"]: self._option_rows(op["id"], op["options"])
                  for op in batch if op["options"] is not None},
             )  # fmt: skip
             self.tick(len(batch))
 
-    def _replace(self, table: sa.Table, rows_by_student: dict[int, list[dict[str, Any]]]) -> None:
+    def _replace(
+        self, table: sa.Table, names: tuple[str, ...],
+        rows_by_student: dict[int, list[tuple[Any, ...]]],
+    ) -> None:  # fmt: skip
         if not rows_by_student:
             return
         self.conn.execute(sa.delete(table).where(table.c.eleve.in_(list(rows_by_student))))
-        self._insert(table, [row for rows in rows_by_student.values() for row in rows])
+        bulk.insert_many(
+            self.conn, table, names, [row for rows in rows_by_student.values() for row in rows]
+        )
 
     # -- responsables ------------------------------------------------------------------------
 
     def _persons(self) -> None:
         t = siecle_personnes
-        for batch in _batches(self.staged.ops("create_person")):
-            self._insert(t, [
-                {**op["set"], "personne_id": op["personne_id"], "uai": self.uai}
-                for op in batch
-            ], {"modifie_le": self.now})  # fmt: skip
+        names = [*self.plan.person_columns, "uai", "modifie_le"]
+        tail = (self.uai, self._stamp(t))
+        for batch in batches(self.staged.ops("create_person")):
+            bulk.insert_many(self.conn, t, names, [(*values, *tail) for values in batch])
             self.tick(len(batch))
-        for batch in _batches(self.staged.ops("update_person")):
+        for batch in batches(self.staged.ops("update_person")):
             self._update_columns(t, batch)
             self.tick(len(batch))
 
     def _links(self) -> None:
-        li, pe, el = siecle_liens, siecle_personnes, siecle_eleves
-        for batch in _batches(self.staged.ops("links")):
+        li = siecle_liens
+        mark = bulk.placeholder(self.conn)
+        by_id = (
+            "SELECT {key}, id FROM {table} WHERE uai = " + mark + " AND {key} IN {{in}}"
+        )
+        students_sql = by_id.format(key="eleve_id", table=bulk.quote(self.conn, "siecle_eleves"))
+        persons_sql = by_id.format(
+            key="personne_id", table=bulk.quote(self.conn, "siecle_personnes")
+        )
+        for batch in batches(self.staged.ops("links")):
             unresolved = [op["eleve_id"] for op in batch if op["sid"] is None]
-            students: dict[str, int] = {}
-            if unresolved:
-                students = dict(
-                    self.conn.execute(
-                        sa.select(el.c.eleve_id, el.c.id).where(
-                            el.c.uai == self.uai, el.c.eleve_id.in_(unresolved)
-                        )
-                    ).all()
-                )
+            students = dict(bulk.select_in(self.conn, students_sql, unresolved, (self.uai,)))
             pids = sorted(
                 {pid for op in batch for pid in op["delete"]}
                 | {pid for op in batch for pid, _v in op["upsert"]}
             )
-            persons = dict(
-                self.conn.execute(
-                    sa.select(pe.c.personne_id, pe.c.id).where(
-                        pe.c.uai == self.uai, pe.c.personne_id.in_(pids)
-                    )
-                ).all()
-            )
+            persons = dict(bulk.select_in(self.conn, persons_sql, pids, (self.uai,)))
             deletes: list[dict[str, Any]] = []
-            inserts: list[dict[str, Any]] = []
+            inserts: list[tuple[Any, ...]] = []
             for op in batch:
                 sid = op["sid"] if op["sid"] is not None else students.get(op["eleve_id"])
                 if sid is None:
@@ -459,10 +412,7 @@ class _Writer:
                         continue
                     if op["sid"] is not None:
                         deletes.append({"k_e": sid, "k_p": persons[pid]})
-                    inserts.append({
-                        "eleve": sid, "personne": persons[pid],
-                        **dict(zip(LINK_FIELDS, values, strict=True)),
-                    })  # fmt: skip
+                    inserts.append((sid, persons[pid], *values))
             if deletes:
                 self.conn.execute(
                     sa.delete(li).where(
@@ -470,7 +420,7 @@ class _Writer:
                     ),
                     deletes,
                 )
-            self._insert(li, inserts)
+            bulk.insert_many(self.conn, li, _LINKS, inserts)
             self.tick(len(batch))
 
 

@@ -57,12 +57,16 @@ from app.services.siecle_fields import (
     display,
     format_options,
     identity_key,
-    link_row,
-    person_row,
     plain,
-    student_groups,
-    student_options,
-    student_row,
+)
+from app.services.siecle_stage import (
+    RESPONSABLE_SCHEMA,
+    HelperFailed,
+    ResponsablesInHelper,
+    helper_wanted,
+    stage_responsables,
+    stage_students,
+    student_label,
 )
 from app.services.students_import import (
     ChangeKind,
@@ -77,6 +81,7 @@ from app.services.students_import import (
     Source,
     StudentChange,
 )
+from app.store import bulk
 from app.store.database import Database
 from app.store.tables.foundation import parametres
 from app.store.tables.siecle import (
@@ -245,9 +250,6 @@ CREATE TABLE b (id INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, ine TEXT, cle TE
 CREATE INDEX b_eleve ON b(eleve_id);
 CREATE INDEX b_ine ON b(ine);
 CREATE INDEX b_cle ON b(cle, dn);
-CREATE TABLE l (eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL, data BLOB NOT NULL);
-CREATE INDEX l_eleve ON l(eleve_id);
-CREATE TABLE p (personne_id TEXT PRIMARY KEY);
 CREATE TABLE ops (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, n INTEGER NOT NULL,
                   payloads BLOB NOT NULL);
 CREATE INDEX ops_kind ON ops(kind, seq);
@@ -269,7 +271,7 @@ class PlanFile:
         self.conn.execute("PRAGMA temp_store=FILE")
         self.conn.execute("PRAGMA cache_size=-8000")  # 8 MB, whatever the size of the school
         if create:
-            self.conn.executescript(_PLAN_SCHEMA)
+            self.conn.executescript(_PLAN_SCHEMA + RESPONSABLE_SCHEMA)
         self.conn.execute("BEGIN")
         self._ops: dict[str, list[Any]] = {}
         self._changes: list[tuple[str, str, str, bytes]] = []
@@ -305,6 +307,24 @@ class PlanFile:
                 self._changes,
             )
             self._changes.clear()
+
+    def copy_responsables(self, path: Path) -> None:
+        """Fill tables ``p`` and ``l`` with the rows a helper process staged in ``path``."""
+        self.flush()
+        self.conn.execute("COMMIT")  # ATTACH and DETACH need no open transaction
+        self.conn.execute("ATTACH DATABASE ? AS helper", (str(path),))
+        try:
+            self.conn.execute("BEGIN")
+            for table, columns in (("p", "personne_id, data"),
+                                   ("l", "eleve_id, personne_id, data")):  # fmt: skip
+                self.conn.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM helper.{table} "
+                    "ORDER BY seq"
+                )
+            self.conn.execute("COMMIT")
+        finally:
+            self.conn.execute("DETACH DATABASE helper")
+            self.conn.execute("BEGIN")
 
     def ops(self, kind: str) -> Iterator[Any]:
         self.flush()
@@ -342,6 +362,9 @@ class Plan:
     n_ops: int
     today: str
     matched: dict[str, int] = field(default_factory=dict)  # students per matching level
+    # Column order of the values of each create_student / create_person operation.
+    student_columns: list[str] = field(default_factory=list)
+    person_columns: list[str] = field(default_factory=list)
     closed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -507,36 +530,30 @@ def _open_files(
     return by_kind
 
 
-def _chunks(iterable: Iterator[Any] | Sequence[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _decode(data: bytes) -> dict[str, Any]:
-    values, groups, options = marshal.loads(data)
-    return {"v": dict(zip(STUDENT_COLUMNS, values, strict=True)), "g": groups, "o": options}
-
-
 def _as_iso(column: Any) -> Any:
     """A date column read without SQLAlchemy's date parsing: SQLite stores ISO text, which
     is the plain form; other drivers give a date, made ISO by :func:`_iso`."""
     return sa.type_coerce(column, sa.String).label(column.name)
 
 
+_DATE_SORTIE = STUDENT_COLUMNS.index("date_sortie")
+_BOOLEAN_COLUMNS = frozenset(
+    c.name for c in siecle_eleves.columns if isinstance(c.type, sa.Boolean)
+)
+
+
+def _plain_row(names: list[str], row: list[Any]) -> dict[str, Plain]:
+    """A raw base row (dates already plain) as plain values by column: 0/1 become bools."""
+    return {
+        name: (bool(value) if name in _BOOLEAN_COLUMNS and value is not None else value)
+        for name, value in zip(names, row, strict=True)
+    }
+
+
 def _iso(value: Any) -> Plain:
     if value is None or isinstance(value, str):
         return value
     return str(value.isoformat())
-
-
-def _label(nom: str, prenom: str, division: Any) -> str:
-    return f"{nom} {prenom}" + (f" ({division})" if division else "")
 
 
 @dataclass
@@ -586,43 +603,61 @@ class _Preparer:
         self.eleves_addresses = False
         self.responsables_addresses = False
         self.matched: dict[str, int] = {}
+        # Column order of the create_student and create_person operations.
+        self.create_columns: list[str] = []
+        self.person_columns: list[str] = []
+        # Anomalies of a file read elsewhere than in its own object (the helper process).
+        self.file_anomalies: dict[SiecleKind, list[Anomaly]] = {}
 
     # -- orchestration ------------------------------------------------------------------------
 
     def run(self) -> ImportPreview:
         self.blocking.extend(_missing_messages(set(self.by_kind), self.options))
         file_counts: dict[SiecleKind, dict[str, int]] = {}
-        if self.use_eleves:
-            file_counts[SiecleKind.ELEVES] = self._stage_students()
-        if self.use_responsables:
-            file_counts[SiecleKind.RESPONSABLES] = self._stage_responsables()
-        self.staged.commit()
-        with self.db.read() as conn:
-            revision = conn.execute(
-                sa.select(parametres.c.valeur).where(parametres.c.cle == REVISION_PREFIX + STUDENTS)
-            ).scalar()
-            if DataChoice.NOMENCLATURES in self.ticked:
-                nomenclature = self.by_kind.get(SiecleKind.NOMENCLATURES)
-                if isinstance(nomenclature, NomenclaturesFile):
-                    file_counts[SiecleKind.NOMENCLATURES] = self._diff_nomenclature(
-                        conn, nomenclature
-                    )
-            if DataChoice.STRUCTURES in self.ticked:
-                structures = self.by_kind.get(SiecleKind.STRUCTURES)
-                if isinstance(structures, StructuresFile):
-                    file_counts[SiecleKind.STRUCTURES] = self._diff_structures(conn, structures)
+        with contextlib.ExitStack() as stack:
+            # A big Responsables export is read by a helper process while this one reads the
+            # Élèves export and compares the students with the base: two cores, two reads.
+            helper = None
+            if (self.use_eleves and self.use_responsables and self.responsables is not None
+                    and helper_wanted(self.responsables)):  # fmt: skip
+                helper = self._start_helper(stack)
             if self.use_eleves:
-                self._stage_base(conn)
-                self._match()
-                self._diff_matched(conn)
-                self._diff_new()
-                self._diff_absent(conn)
-            if self.use_responsables:
-                self._diff_persons(conn)
-                self._diff_links(conn)
+                file_counts[SiecleKind.ELEVES] = self._stage_students()
+            self.staged.commit()
+            with self.db.read() as conn:
+                revision = conn.execute(
+                    sa.select(parametres.c.valeur).where(
+                        parametres.c.cle == REVISION_PREFIX + STUDENTS
+                    )
+                ).scalar()
+                if DataChoice.NOMENCLATURES in self.ticked:
+                    nomenclature = self.by_kind.get(SiecleKind.NOMENCLATURES)
+                    if isinstance(nomenclature, NomenclaturesFile):
+                        file_counts[SiecleKind.NOMENCLATURES] = self._diff_nomenclature(
+                            conn, nomenclature
+                        )
+                if DataChoice.STRUCTURES in self.ticked:
+                    structures = self.by_kind.get(SiecleKind.STRUCTURES)
+                    if isinstance(structures, StructuresFile):
+                        file_counts[SiecleKind.STRUCTURES] = self._diff_structures(
+                            conn, structures
+                        )
+                if self.use_eleves:
+                    self._stage_base(conn)
+                    self._match()
+                    self._diff_matched(conn)
+                    self._diff_new()
+                    self._diff_absent(conn)
+                if self.use_responsables:
+                    file_counts[SiecleKind.RESPONSABLES] = self._stage_responsables(helper)
+                    self.staged.commit()
+                    if self.eleves is not None:
+                        self._check_link_students()
+                    self._diff_persons(conn)
+                    self._diff_links(conn)
         self.staged.commit()
         for f in self.by_kind.values():
-            self.anomalies.extend(f.anomalies)
+            self.anomalies.extend(self.file_anomalies.get(f.kind, f.anomalies))
             counts = file_counts.get(f.kind)
             label = f.kind.label_fr if counts is not None else f"{f.kind.label_fr} (non utilisé)"
             self.files.append(FileInfo(f.name, label, counts or {}))
@@ -635,6 +670,8 @@ class _Preparer:
             n_ops=self.staged.count_ops(),
             today=self.today.isoformat(),
             matched=self.matched,
+            student_columns=self.create_columns,
+            person_columns=self.person_columns,
         )
         c = self.counts
         return ImportPreview(
@@ -668,43 +705,28 @@ class _Preparer:
 
     # -- students: staging ---------------------------------------------------------------------
 
+    def _start_helper(self, stack: contextlib.ExitStack[Any]) -> ResponsablesInHelper | None:
+        assert self.responsables is not None
+        try:
+            return stack.enter_context(
+                ResponsablesInHelper(
+                    self.responsables, self.staged.path.with_name("responsables.sqlite")
+                )
+            )
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("siecle helper process not started (%s): reading here", type(exc).__name__)
+            return None
+
     def _stage_students(self) -> dict[str, int]:
         assert self.eleves is not None
-        total = self.eleves.record_count
-        self.eleves_addresses = self.eleves.avec_adresses
+        staged = stage_students(self.eleves, self.sql, self.steps)
+        self.file_anomalies[SiecleKind.ELEVES] = staged.anomalies
+        self.eleves_addresses = staged.avec_adresses
         if DataChoice.ADRESSES_ELEVES in self.ticked and not self.eleves_addresses:
             self.blocking.extend(
                 _sans_adresses_message(SiecleKind.ELEVES, self.eleves.name, self.options)
             )
-        n = left = without_ine = 0
-        divisions: set[str] = set()
-        groups: set[str] = set()
-        insert = "INSERT INTO f (eleve_id, ine, cle, dn, label, data) VALUES (?, ?, ?, ?, ?, ?)"
-        text = "Lecture des élèves"
-        self.steps(0, total, text + "…")
-        for batch in _chunks(self.eleves.students()):
-            rows = []
-            for s in batch:
-                left += s.date_sortie is not None
-                without_ine += s.ine is None
-                if s.division is not None:
-                    divisions.add(s.division)
-                groups.update(s.groups)
-                data = [student_row(s), student_groups(s), student_options(s)]
-                rows.append((
-                    s.eleve_id, s.ine, identity_key(s.nom, s.prenom), plain(s.date_naissance),
-                    _label(s.nom, s.prenom, s.division), marshal.dumps(data),
-                ))  # fmt: skip
-            self.sql.executemany(insert, rows)
-            n += len(batch)
-            self.steps(n, total, f"{text} : {n} / {total}")
-        return {
-            "eleves": n,
-            "eleves_sortis": left,
-            "sans_ine": without_ine,
-            "divisions": len(divisions),
-            "groupes": len(groups),
-        }
+        return staged.counts
 
     def _stage_base(self, conn: Connection) -> None:
         t = siecle_eleves
@@ -719,7 +741,8 @@ class _Preparer:
                 "INSERT INTO b (id, eleve_id, ine, cle, dn, sorti_le, label) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (id_, eleve_id, ine, cle, _iso(dn), _iso(sorti), _label(nom, prenom, division))
+                    (id_, eleve_id, ine, cle, _iso(dn), _iso(sorti),
+                     student_label(nom, prenom, division))
                     for id_, eleve_id, ine, cle, dn, sorti, nom, prenom, division in part
                 ],
             )  # fmt: skip
@@ -777,30 +800,53 @@ class _Preparer:
             "SELECT base_id, eleve_id, label, data FROM f WHERE base_id IS NOT NULL "
             "ORDER BY base_id"
         )
-        fields_ = self._student_fields()
+        compared = [c for c, _ in self._student_fields()]
+        # The base row is read as (id, sorti_le, date_sortie, motif_sortie, division, *compared)
+        # and its tail compared with the file's values in one tuple comparison: on a re-import
+        # nearly every student is unchanged, and only the others are looked at field by field.
+        head = ["id", "sorti_le", "date_sortie", "motif_sortie", "division"]
+        names = [*head, *compared]
+        dates = [i for i, c in enumerate(names) if c in DATE_COLUMNS]
+        positions = [STUDENT_COLUMNS.index(c) for c in compared]
+        sql = (
+            f"SELECT {bulk.columns(conn, names)} FROM {bulk.quote(conn, siecle_eleves.name)} "
+            "WHERE id IN {in}"
+        )
+        structures = DataChoice.STRUCTURES in self.ticked
+        options_ticked = DataChoice.OPTIONS in self.ticked
         done = 0
-        t = siecle_eleves
-        # The columns _diff_one reads, dates turned to their plain (ISO) form once here.
-        needed = list(dict.fromkeys(
-            ["id", "sorti_le", "date_sortie", "motif_sortie", "division", *(c for c, _ in fields_)]
-        ))  # fmt: skip
-        dates = [i for i, c in enumerate(needed) if c in DATE_COLUMNS]
-        stmt = sa.select(*(_as_iso(t.c[c]) if c in DATE_COLUMNS else t.c[c] for c in needed))
         while batch := cursor.fetchmany(BATCH):
             ids = [row[0] for row in batch]
-            base: dict[int, dict[str, Plain]] = {}
-            for r in conn.execute(stmt.where(t.c.id.in_(ids))).all():
-                values = list(r)
+            base: dict[int, list[Any]] = {}
+            for r in bulk.select_in(conn, sql, ids):
+                row = list(r)
                 for i in dates:
-                    values[i] = _iso(values[i])
-                base[r[0]] = dict(zip(needed, values, strict=True))
+                    row[i] = bulk.plain_date(row[i])
+                base[row[0]] = row
             history = self._open_history(conn, ids)
-            groups = self._groups(conn, ids) if DataChoice.STRUCTURES in self.ticked else {}
-            options = self._options(conn, ids) if DataChoice.OPTIONS in self.ticked else {}
+            groups = self._groups(conn, ids) if structures else {}
+            options = self._options(conn, ids) if options_ticked else {}
             for base_id, eleve_id, label, data in batch:
+                values, file_groups, file_options = marshal.loads(data)
+                row = base[base_id]
+                base_groups = groups.get(base_id, [])
+                base_options = options.get(base_id, [])
+                open_entry = history.get(base_id)
+                if (
+                    row[5:] == [values[i] for i in positions]
+                    and (not structures or file_groups == base_groups)
+                    and (not options_ticked or file_options == base_options)
+                    and values[_DATE_SORTIE] is None
+                    and row[1] is None
+                    and not self._history_change(open_entry, row[4], None)
+                ):
+                    self.counts.inchanges += 1
+                    continue
                 self._diff_one(
-                    base[base_id], eleve_id, label, _decode(data), fields_,
-                    history.get(base_id), groups.get(base_id, []), options.get(base_id, []),
+                    _plain_row(names, row), eleve_id, label,
+                    {"v": dict(zip(STUDENT_COLUMNS, values, strict=True)), "g": file_groups,
+                     "o": file_options},
+                    compared, open_entry, base_groups, base_options,
                 )  # fmt: skip
             done += len(batch)
             self.steps(done, total, f"Comparaison avec la base : {done} / {total}")
@@ -808,32 +854,36 @@ class _Preparer:
     @staticmethod
     def _open_history(conn: Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
         h = siecle_eleves_divisions
-        rows = conn.execute(
-            sa.select(h.c.eleve, h.c.division, _as_iso(h.c.du)).where(
-                h.c.eleve.in_(ids), h.c.au.is_(None)
-            )
-        ).all()
-        return {eleve: (division, str(_iso(du))) for eleve, division, du in rows}
+        rows = bulk.select_in(
+            conn,
+            f"SELECT eleve, division, du FROM {bulk.quote(conn, h.name)} "
+            "WHERE au IS NULL AND eleve IN {in}",
+            ids,
+        )
+        return {eleve: (division, str(bulk.plain_date(du))) for eleve, division, du in rows}
 
     @staticmethod
     def _groups(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
-        g = siecle_eleves_groupes
         out: dict[int, list[str]] = {}
-        for eleve, groupe in conn.execute(
-            sa.select(g.c.eleve, g.c.groupe).where(g.c.eleve.in_(ids)).order_by(g.c.groupe)
-        ).all():
+        for eleve, groupe in bulk.select_in(
+            conn,
+            f"SELECT eleve, groupe FROM {bulk.quote(conn, siecle_eleves_groupes.name)} "
+            "WHERE eleve IN {in} ORDER BY groupe",
+            ids,
+        ):
             out.setdefault(eleve, []).append(groupe)
         return out
 
     @staticmethod
     def _options(conn: Connection, ids: list[int]) -> dict[int, list[list[Plain]]]:
-        o = siecle_eleves_options
         out: dict[int, list[list[Plain]]] = {}
-        for eleve, num, modalite, matiere in conn.execute(
-            sa.select(o.c.eleve, o.c.num_option, o.c.modalite, o.c.code_matiere)
-            .where(o.c.eleve.in_(ids))
-            .order_by(o.c.eleve, o.c.rang)
-        ).all():
+        for eleve, num, modalite, matiere in bulk.select_in(
+            conn,
+            "SELECT eleve, num_option, modalite, code_matiere FROM "
+            f"{bulk.quote(conn, siecle_eleves_options.name)} WHERE eleve IN {{in}} "
+            "ORDER BY eleve, rang",
+            ids,
+        ):
             out.setdefault(eleve, []).append([num, modalite, matiere])
         return out
 
@@ -843,13 +893,14 @@ class _Preparer:
         eleve_id: str,
         label: str,
         data: dict[str, Any],
-        fields_: list[tuple[str, str]],
+        compared: list[str],
         open_entry: tuple[str, str] | None,
         base_groups: list[str],
         base_options: list[list[Plain]],
     ) -> None:
         values: dict[str, Plain] = data["v"]
         update = self.options.mettre_a_jour
+        fields_ = [(c, LABELS[c]) for c in compared]
         changed: dict[str, Plain] = {}
         shown: list[FieldChange] = []
 
@@ -935,7 +986,16 @@ class _Preparer:
             n = int(self.sql.execute("SELECT count(*) FROM f WHERE base_id IS NULL").fetchone()[0])
             self.counts.other["eleves_non_crees"] += n
             return
-        fields_ = self._student_fields()
+        # A new student is one row of values in ``create_columns`` order (the columns are
+        # stored once, in the Plan, not in every operation).
+        compared = [c for c, _ in self._student_fields() if c != "eleve_id"]
+        self.create_columns = ["eleve_id", *compared, "cle_identite", "sorti_le"]
+        positions = [STUDENT_COLUMNS.index(c) for c in compared]
+        division_at = STUDENT_COLUMNS.index("division")
+        entree_at = STUDENT_COLUMNS.index("date_entree")
+        with_division = "division" in compared
+        groups_ticked = DataChoice.STRUCTURES in self.ticked
+        options_ticked = DataChoice.OPTIONS in self.ticked
         cursor = self.sql.execute(
             "SELECT eleve_id, label, data, cle FROM f WHERE base_id IS NULL ORDER BY rowid"
         )
@@ -944,31 +1004,24 @@ class _Preparer:
         while batch := cursor.fetchmany(BATCH):
             self.steps.check()
             for eleve_id, label, data_text, cle in batch:
-                data = _decode(data_text)
-                values: dict[str, Plain] = data["v"]
-                row = {column: values[column] for column, _ in fields_}
-                row["eleve_id"] = eleve_id
-                row["cle_identite"] = cle  # identity_key(nom, prenom), staged with the student
-                left = values["date_sortie"] if self.options.marquer_sortis else None
-                row["sorti_le"] = left
-                division = row.get("division")
+                values, groups, options = marshal.loads(data_text)
+                left = values[_DATE_SORTIE] if self.options.marquer_sortis else None
+                # cle: identity_key(nom, prenom), staged with the student.
+                row = [eleve_id, *[values[i] for i in positions], cle, left]
+                division = values[division_at] if with_division else None
                 history = None
                 if division:
-                    entree = values["date_entree"]
+                    entree = values[entree_at]
                     # The class is known from the school year's start at best.
                     du = entree if isinstance(entree, str) and entree >= start_of_year else today
                     if left is not None:
                         du = min(du, str(left))
-                    history = {"division": division, "du": du, "au": left}
+                    history = [division, du, left]
                 self.staged.op(
                     "create_student",
-                    {
-                        "set": row,
-                        "hist": history,
-                        "groups": data["g"] if DataChoice.STRUCTURES in self.ticked else [],
-                        "options": data["o"] if DataChoice.OPTIONS in self.ticked else [],
-                    },
-                )
+                    [row, history, groups if groups_ticked else [],
+                     options if options_ticked else []],
+                )  # fmt: skip
                 self.counts.crees += 1
                 self._record_change(StudentChange(eleve_id, label, "creation", ()))
 
@@ -1008,41 +1061,44 @@ class _Preparer:
 
     # -- responsables --------------------------------------------------------------------------
 
-    def _stage_responsables(self) -> dict[str, int]:
+    def _stage_responsables(self, helper: ResponsablesInHelper | None) -> dict[str, int]:
         assert self.responsables is not None
-        r = self.responsables
-        self.responsables_addresses = r.avec_adresses
+        staged = None
+        if helper is not None:
+            try:
+                staged = helper.wait(self.steps, self.steps.check)
+                self.staged.copy_responsables(helper.out_path)
+                log.info("siecle responsables read by the helper process (%d persons)",
+                         staged.counts["personnes"])  # fmt: skip
+            except HelperFailed as exc:
+                log.warning("siecle helper process failed (%s): reading here", exc)
+                self.sql.execute("DELETE FROM p")
+                self.sql.execute("DELETE FROM l")
+                staged = None
+        if staged is None:
+            staged = stage_responsables(self.responsables, self.sql, self.steps)
+        self.file_anomalies[SiecleKind.RESPONSABLES] = staged.anomalies
+        self.responsables_addresses = staged.avec_adresses
         if DataChoice.ADRESSES_RESPONSABLES in self.ticked and not self.responsables_addresses:
-            self.blocking.extend(
-                _sans_adresses_message(SiecleKind.RESPONSABLES, r.name, self.options)
-            )
-        # Persons are staged as personne_id only; their values are re-read in _diff_persons,
-        # batch by batch against the base (one more streamed pass, flat memory).
-        n_links = 0
-        total = r.link_count
-        for batch in _chunks(r.links()):
-            self.sql.executemany(
-                "INSERT INTO l (eleve_id, personne_id, data) VALUES (?, ?, ?)",
-                [(k.eleve_id, k.personne_id, marshal.dumps(link_row(k))) for k in batch],
-            )
-            n_links += len(batch)
-            self.steps(
-                n_links, total, f"Lecture des liens élève – responsable : {n_links} / {total}"
-            )
-        if self.eleves is not None:
-            for eleve_id, personne_id in self.sql.execute(
-                "SELECT l.eleve_id, l.personne_id FROM l LEFT JOIN f ON f.eleve_id = l.eleve_id "
-                "WHERE f.eleve_id IS NULL ORDER BY l.eleve_id, l.personne_id"
-            ):
-                self.anomalies.append(
-                    Anomaly(
-                        codes.LIEN_ELEVE_INCONNU,
-                        f"La personne PERSONNE_ID {personne_id} est liée à l'élève ELEVE_ID "
-                        f"{eleve_id}, absent du fichier des élèves.",
-                        eleve_id,
-                    )
+            name = self.responsables.name
+            kind = SiecleKind.RESPONSABLES
+            self.blocking.extend(_sans_adresses_message(kind, name, self.options))
+        return staged.counts
+
+    def _check_link_students(self) -> None:
+        """Links to a student the Élèves export does not have (once both are staged)."""
+        for eleve_id, personne_id in self.sql.execute(
+            "SELECT l.eleve_id, l.personne_id FROM l LEFT JOIN f ON f.eleve_id = l.eleve_id "
+            "WHERE f.eleve_id IS NULL ORDER BY l.eleve_id, l.personne_id"
+        ):
+            self.anomalies.append(
+                Anomaly(
+                    codes.LIEN_ELEVE_INCONNU,
+                    f"La personne PERSONNE_ID {personne_id} est liée à l'élève ELEVE_ID "
+                    f"{eleve_id}, absent du fichier des élèves.",
+                    eleve_id,
                 )
-        return {"personnes": r.person_count, "liens": n_links}
+            )
 
     def _person_fields(self) -> list[tuple[str, str]]:
         fields_: list[tuple[str, str]] = []
@@ -1053,44 +1109,36 @@ class _Preparer:
         return fields_
 
     def _diff_persons(self, conn: Connection) -> None:
-        assert self.responsables is not None
         columns = [c for c, _ in self._person_fields()]
+        self.person_columns = ["personne_id", *columns]
         positions = [PERSON_COLUMNS.index(c) for c in columns]
+        every_column = positions == list(range(len(PERSON_COLUMNS)))
         t = siecle_personnes
-        total = self.responsables.person_count
+        sql = (
+            f"SELECT {bulk.columns(conn, ['id', 'personne_id', *columns])} FROM "
+            f"{bulk.quote(conn, t.name)} WHERE uai = {bulk.placeholder(conn)} "
+            "AND personne_id IN {in}"
+        )
+        total = int(self.sql.execute("SELECT count(*) FROM p").fetchone()[0])
         done = 0
         create = DataChoice.RESPONSABLES in self.ticked
-        for batch in _chunks(self.responsables.persons()):
-            self.sql.executemany(
-                "INSERT OR IGNORE INTO p (personne_id) VALUES (?)",
-                [(p.personne_id,) for p in batch],
-            )
-            ids = [p.personne_id for p in batch]
+        cursor = self.sql.execute("SELECT personne_id, data FROM p ORDER BY seq")
+        while batch := cursor.fetchmany(BATCH):
+            ids = [personne_id for personne_id, _data in batch]
             # Only the compared columns, as tuples: most persons are unchanged on a re-import,
             # and one tuple comparison says so.
-            base = {
-                r[1]: r
-                for r in conn.execute(
-                    sa.select(t.c.id, t.c.personne_id, *(t.c[c] for c in columns)).where(
-                        t.c.uai == self.uai, t.c.personne_id.in_(ids)
-                    )
-                ).all()
-            }
-            for person in batch:
-                full = person_row(person)
-                values = tuple([full[i] for i in positions])
-                row = base.get(person.personne_id)
+            base = {r[1]: r for r in bulk.select_in(conn, sql, ids, (self.uai,))}
+            for personne_id, data in batch:
+                full = marshal.loads(data)  # person_row: a tuple in PERSON_COLUMNS order
+                values = full if every_column else tuple([full[i] for i in positions])
+                row = base.get(personne_id)
                 if row is None:
                     if create:
-                        self.staged.op(
-                            "create_person",
-                            {"personne_id": person.personne_id,
-                             "set": dict(zip(columns, values, strict=True))},
-                        )  # fmt: skip
+                        self.staged.op("create_person", [personne_id, *values])
                         self.counts.other["responsables_crees"] += 1
                     continue
                 # Persons have no date column: the base's values compare as they are.
-                old = tuple(row[2:])
+                old = row[2:]
                 if old == values:
                     continue
                 changed = {
@@ -1157,27 +1205,30 @@ class _Preparer:
             ):
                 out[eleve_id] = base_id
         rest = [e for e in eleve_ids if e not in out]
-        if rest:
-            t = siecle_eleves
-            for r in conn.execute(
-                sa.select(t.c.id, t.c.eleve_id).where(t.c.uai == self.uai, t.c.eleve_id.in_(rest))
-            ).all():
-                out[r.eleve_id] = r.id
+        t = siecle_eleves
+        for id_, eleve_id in bulk.select_in(
+            conn,
+            f"SELECT id, eleve_id FROM {bulk.quote(conn, t.name)} "
+            f"WHERE uai = {bulk.placeholder(conn)} AND eleve_id IN {{in}}",
+            rest,
+            (self.uai,),
+        ):
+            out[eleve_id] = id_
         return out
 
     @staticmethod
     def _base_links(conn: Connection, ids: list[int]) -> dict[int, dict[str, tuple[Plain, ...]]]:
-        if not ids:
-            return {}
-        li, pe = siecle_liens, siecle_personnes
+        li, pe = bulk.quote(conn, siecle_liens.name), bulk.quote(conn, siecle_personnes.name)
         out: dict[int, dict[str, tuple[Plain, ...]]] = {}
-        stmt = (
-            sa.select(li.c.eleve, pe.c.personne_id, *(li.c[c] for c in LINK_FIELDS))
-            .join(pe, pe.c.id == li.c.personne)
-            .where(li.c.eleve.in_(ids))
-        )
-        for r in conn.execute(stmt).all():
-            out.setdefault(r[0], {})[r[1]] = tuple(r[2:])  # LINK_FIELDS order, as link_row
+        link_columns = ", ".join(f"l.{bulk.quote(conn, c)}" for c in LINK_FIELDS)
+        for r in bulk.select_in(
+            conn,
+            f"SELECT l.eleve, p.personne_id, {link_columns} FROM {li} l "
+            f"JOIN {pe} p ON p.id = l.personne WHERE l.eleve IN {{in}}",
+            ids,
+        ):
+            # LINK_FIELDS order, as link_row; booleans raw (0/1 on SQLite) compare equal.
+            out.setdefault(r[0], {})[r[1]] = tuple(r[2:])
         return out
 
     # -- nomenclature and structures: small, whole tables -------------------------------------

@@ -216,6 +216,21 @@ def test_truncated_zip(tmp_path: Path) -> None:
             "endommagée")  # fmt: skip
 
 
+@pytest.mark.parametrize("where", ["local", "central"])
+def test_zip_member_name_flagged_utf8_but_not(tmp_path: Path, where: str) -> None:
+    # Found by the fuzz test: zipfile raised UnicodeDecodeError instead of a refusal.
+    name = b"ElevesAvecAdresses.xml"
+    data = bytearray(zip_of({name.decode(): generate_siecle(UAI, YEAR, 2, seed=5).eleves}))
+    signature = b"PK\x03\x04" if where == "local" else b"PK\x01\x02"
+    header = data.index(signature)
+    flags = header + (6 if where == "local" else 8)
+    data[flags] |= 0x08  # general purpose bit 11 (0x0800): the name is UTF-8
+    data[flags + 1] |= 0x08
+    start = data.index(name, header)
+    data[start + 3] = 0xED  # an invalid UTF-8 sequence in the name
+    refused(write(tmp_path, "nom.zip", bytes(data)), "ZIP_ENDOMMAGE")
+
+
 def test_zip_holding_a_non_xml(tmp_path: Path) -> None:
     data = zip_of({"ElevesAvecAdresses.csv": b"NOM;PRENOM\n"})
     refused(write(tmp_path, "csv.zip", data), "ZIP_PAS_XML", "ElevesAvecAdresses.csv")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -42,6 +43,12 @@ class SiecleFile(ABC):
     @property
     def name(self) -> str:
         return self._opened.name
+
+    @property
+    def source_path(self) -> Path | None:
+        """The XML file on disk (a ZIP's extracted member), or None for bytes in memory."""
+        xml = self._opened.xml
+        return xml if isinstance(xml, Path) else None
 
     @property
     def kind(self) -> SiecleKind:

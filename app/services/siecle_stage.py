@@ -1,0 +1,283 @@
+"""Reading the two big SIECLE exports into the plan file's staging tables, here or in a helper.
+
+Reading an export (one libxml2 pass, then a record object per record) is most of
+the cost of a preview, and Python runs it on one core. When both big exports are
+used, the Responsables export is therefore read by a helper process (``spawn``,
+so it behaves the same on Windows and in the frozen program) while this process
+reads the Élèves export and compares the students with the base: on two cores
+the work overlaps. The helper writes the staging rows into a private SQLite file
+of the preview's temporary folder and sends its progress, counts and anomalies
+through a pipe; the rows are then copied into the plan file in one statement
+per table.
+
+The rows are the same either way: :func:`stage_responsables` does the work in
+both cases. A refusal of the file (hostile or broken XML) comes back as the same
+:class:`~app.formats.errors.FormatError`; any other failure of the helper (it
+could not start, it died) makes the preview read the file here instead, so a
+helper problem never costs the secretary her import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import multiprocessing
+import os
+import sqlite3
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from app.domain.siecle import Anomaly
+from app.formats.errors import FormatError
+from app.formats.siecle import ElevesFile, ResponsablesFile
+from app.formats.siecle.source import OpenedSource
+from app.services.siecle_fields import (
+    identity_key,
+    link_row,
+    person_row,
+    plain,
+    student_groups,
+    student_options,
+    student_row,
+)
+
+BATCH = 500
+# Below this size the helper's start-up (a fresh interpreter, ~0.25 s; more on Windows)
+# costs more than it saves: ≈ 800 students' responsables with their addresses.
+HELPER_MIN_BYTES = 2_000_000
+# "0": never use the helper process; "1": always (tests, smoke test); unset: by size.
+HELPER_ENV = "PASSERELLE_SIECLE_PARALLELE"
+# How often the waiting side looks at the cancel flag.
+POLL_SECONDS = 0.05
+
+STUDENT_COLUMNS = "eleve_id, ine, cle, dn, label, data"
+# The staging tables of the Responsables export, in the plan file and in the helper's file:
+# the persons (person_row, marshalled) and the links (link_row, marshalled), in export order.
+RESPONSABLE_SCHEMA = """
+CREATE TABLE p (seq INTEGER PRIMARY KEY, personne_id TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
+CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL,
+                data BLOB NOT NULL);
+CREATE INDEX l_eleve ON l(eleve_id);
+"""
+
+StageProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What staging an export found besides its rows."""
+
+    counts: dict[str, int]
+    anomalies: list[Anomaly] = field(default_factory=list)
+    avec_adresses: bool = False
+
+
+def student_label(nom: str, prenom: str, division: Any) -> str:
+    """« NOM Prénom (6A) »: shown in the preview and the report, never logged."""
+    return f"{nom} {prenom}" + (f" ({division})" if division else "")
+
+
+def stage_students(
+    eleves: ElevesFile, sql: sqlite3.Connection, progress: StageProgress
+) -> Staged:
+    """Every student of ``eleves`` into table ``f`` of ``sql``, in export order."""
+    total = eleves.record_count
+    n = left = without_ine = 0
+    divisions: set[str] = set()
+    groups: set[str] = set()
+    insert = f"INSERT INTO f ({STUDENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+    text = "Lecture des élèves"
+    progress(0, total, text + "…")
+    rows: list[tuple[Any, ...]] = []
+    dumps = marshal.dumps
+    for s in eleves.students():
+        left += s.date_sortie is not None
+        without_ine += s.ine is None
+        if s.division is not None:
+            divisions.add(s.division)
+        groups.update(s.groups)
+        data = [student_row(s), student_groups(s), student_options(s)]
+        rows.append((
+            s.eleve_id, s.ine, identity_key(s.nom, s.prenom), plain(s.date_naissance),
+            student_label(s.nom, s.prenom, s.division), dumps(data),
+        ))  # fmt: skip
+        if len(rows) >= BATCH:
+            sql.executemany(insert, rows)
+            n += len(rows)
+            rows.clear()
+            progress(n, total, f"{text} : {n} / {total}")
+    if rows:
+        sql.executemany(insert, rows)
+        n += len(rows)
+    progress(n, total, f"{text} : {n} / {total}")
+    counts = {
+        "eleves": n,
+        "eleves_sortis": left,
+        "sans_ine": without_ine,
+        "divisions": len(divisions),
+        "groupes": len(groups),
+    }
+    return Staged(counts, eleves.anomalies, eleves.avec_adresses)
+
+
+def stage_responsables(
+    responsables: ResponsablesFile, sql: sqlite3.Connection, progress: StageProgress
+) -> Staged:
+    """Every person and link of ``responsables`` into tables ``p`` and ``l`` of ``sql``."""
+    dumps = marshal.dumps
+    total = responsables.person_count
+    text = "Lecture des responsables"
+    progress(0, total, text + "…")
+    n = 0
+    for batch in batches(responsables.persons()):
+        sql.executemany(
+            "INSERT INTO p (personne_id, data) VALUES (?, ?)",
+            [(p.personne_id, dumps(person_row(p))) for p in batch],
+        )
+        n += len(batch)
+        progress(n, total, f"{text} : {n} / {total}")
+    total = responsables.link_count
+    text = "Lecture des liens élève – responsable"
+    n_links = 0
+    for batch in batches(responsables.links()):
+        sql.executemany(
+            "INSERT INTO l (eleve_id, personne_id, data) VALUES (?, ?, ?)",
+            [(k.eleve_id, k.personne_id, dumps(link_row(k))) for k in batch],
+        )
+        n_links += len(batch)
+        progress(n_links, total, f"{text} : {n_links} / {total}")
+    counts = {"personnes": responsables.person_count, "liens": n_links}
+    return Staged(counts, responsables.anomalies, responsables.avec_adresses)
+
+
+def batches(items: Iterator[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the unit of progress, cancel checks and executemany)."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def helper_wanted(responsables: ResponsablesFile) -> bool:
+    """True when the export is a file big enough for the helper process to pay off."""
+    setting = os.environ.get(HELPER_ENV, "")
+    xml = responsables.source_path
+    if setting == "0" or xml is None:
+        return False
+    if setting == "1":
+        return True
+    try:
+        return xml.stat().st_size >= HELPER_MIN_BYTES
+    except OSError:
+        return False
+
+
+class HelperFailed(Exception):
+    """The helper process could not do its work for a reason that is not the file's."""
+
+
+class ResponsablesInHelper:
+    """The Responsables export being staged by a helper process into ``out_path``.
+
+    Use as a context manager: leaving it stops the helper if it still runs
+    (cancel, error elsewhere) and removes its file.
+    """
+
+    def __init__(self, responsables: ResponsablesFile, out_path: Path) -> None:
+        xml = responsables.source_path
+        assert xml is not None, "helper_wanted() said no"
+        self.out_path = out_path
+        context = multiprocessing.get_context("spawn")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_helper_main,
+            args=(send, str(xml), responsables.name, str(out_path)),
+            name="passerelle-lecture-responsables",
+            daemon=True,
+        )
+        try:
+            self._process.start()
+        except BaseException:
+            self._receive.close()
+            raise
+        finally:
+            send.close()  # the child has its own copy: EOF here once it exits
+
+    def wait(self, progress: StageProgress, check: Callable[[], None]) -> Staged:
+        """Forward the helper's progress until it is done; ``check`` raises to cancel.
+
+        Raises FormatError when the file is refused, HelperFailed for anything else.
+        """
+        while True:
+            check()
+            try:
+                if not self._receive.poll(POLL_SECONDS):
+                    if not self._process.is_alive() and not self._receive.poll(0):
+                        raise HelperFailed(f"arrêt du processus ({self._process.exitcode})")
+                    continue
+                message = self._receive.recv()
+            except (EOFError, OSError) as exc:
+                raise HelperFailed(type(exc).__name__) from exc
+            kind = message[0]
+            if kind == "progress":
+                progress(*message[1:])
+            elif kind == "done":
+                result: Staged = message[1]
+                return result
+            elif kind == "refused":
+                raise FormatError(message[1], code=message[2])
+            else:
+                raise HelperFailed(message[1])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._receive.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(5)
+        self.out_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> ResponsablesInHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _helper_main(send: Connection, xml: str, name: str, out: str) -> None:
+    """The helper process: stage the persons and links into ``out``, report through ``send``."""
+    from app.formats.siecle.header import read_header
+
+    try:
+        opened = OpenedSource(Path(xml), name, None)
+        sql = sqlite3.connect(out, isolation_level=None)
+        try:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF"):
+                sql.execute(f"PRAGMA {pragma}")
+            sql.executescript(RESPONSABLE_SCHEMA)
+            sql.execute("BEGIN")
+            with ResponsablesFile(opened, read_header(opened, None, None)) as responsables:
+                result = stage_responsables(
+                    responsables, sql, lambda *progress: send.send(("progress", *progress))
+                )
+            sql.execute("COMMIT")
+        finally:
+            sql.close()
+        send.send(("done", result))
+    except FormatError as exc:
+        send.send(("refused", exc.message, exc.code))
+    except BaseException as exc:  # the parent reads the file itself
+        # Where it failed, not the message: a message may quote a value of the file.
+        frame = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" ({Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+        send.send(("failed", type(exc).__name__ + where))
+    finally:
+        send.close()
