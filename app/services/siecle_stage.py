@@ -63,6 +63,12 @@ CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, personne_id TEX
                 data BLOB NOT NULL);
 CREATE INDEX l_eleve ON l(eleve_id);
 """
+# The helper's file holds the same rows, without indexes: it is only read in order, once.
+_HELPER_SCHEMA = """
+CREATE TABLE p (seq INTEGER PRIMARY KEY, personne_id TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL,
+                data BLOB NOT NULL);
+"""
 
 StageProgress = Callable[[int, int, str], None]
 
@@ -243,7 +249,10 @@ class ResponsablesInHelper:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join(5)
-        self.out_path.unlink(missing_ok=True)
+        # Windows refuses to delete a file a dying process still holds; the preview's
+        # folder is removed with everything in it anyway.
+        with contextlib.suppress(OSError):
+            self.out_path.unlink(missing_ok=True)
 
     def __enter__(self) -> ResponsablesInHelper:
         return self
@@ -262,7 +271,7 @@ def _helper_main(send: Connection, xml: str, name: str, out: str) -> None:
         try:
             for pragma in ("journal_mode=OFF", "synchronous=OFF"):
                 sql.execute(f"PRAGMA {pragma}")
-            sql.executescript(RESPONSABLE_SCHEMA)
+            sql.executescript(_HELPER_SCHEMA)
             sql.execute("BEGIN")
             with ResponsablesFile(opened, read_header(opened, None, None)) as responsables:
                 result = stage_responsables(
