@@ -64,7 +64,8 @@ from app.services.siecle_stage import (
     HelperFailed,
     ResponsablesInHelper,
     helper_wanted,
-    stage_responsables,
+    stage_links,
+    stage_persons,
     stage_students,
     student_label,
 )
@@ -308,20 +309,16 @@ class PlanFile:
             )
             self._changes.clear()
 
-    def copy_responsables(self, path: Path) -> None:
-        """Fill tables ``p`` and ``l`` with the rows a helper process staged in ``path``."""
+    def copy_staged(self, path: Path, table: str, columns: str) -> None:
+        """Append the rows a helper process staged in table ``table`` of ``path``, in order."""
         self.flush()
         self.conn.execute("COMMIT")  # ATTACH and DETACH need no open transaction
         self.conn.execute("ATTACH DATABASE ? AS helper", (str(path),))
         try:
-            self.conn.execute("BEGIN")
-            for table, columns in (("p", "personne_id, data"),
-                                   ("l", "eleve_id, personne_id, data")):  # fmt: skip
-                self.conn.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM helper.{table} "
-                    "ORDER BY seq"
-                )
-            self.conn.execute("COMMIT")
+            self.conn.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM helper.{table} "
+                "ORDER BY seq"
+            )
         finally:
             self.conn.execute("DETACH DATABASE helper")
             self.conn.execute("BEGIN")
@@ -649,11 +646,13 @@ class _Preparer:
                     self._diff_new()
                     self._diff_absent(conn)
                 if self.use_responsables:
-                    file_counts[SiecleKind.RESPONSABLES] = self._stage_responsables(helper)
+                    # The helper writes the links while the persons are compared here.
+                    helper = self._stage_persons(helper)
+                    self._diff_persons(conn)
+                    file_counts[SiecleKind.RESPONSABLES] = self._stage_links(helper)
                     self.staged.commit()
                     if self.eleves is not None:
                         self._check_link_students()
-                    self._diff_persons(conn)
                     self._diff_links(conn)
         self.staged.commit()
         for f in self.by_kind.values():
@@ -709,9 +708,7 @@ class _Preparer:
         assert self.responsables is not None
         try:
             return stack.enter_context(
-                ResponsablesInHelper(
-                    self.responsables, self.staged.path.with_name("responsables.sqlite")
-                )
+                ResponsablesInHelper(self.responsables, self.staged.path.parent)
             )
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("siecle helper process not started (%s): reading here", type(exc).__name__)
@@ -1061,28 +1058,45 @@ class _Preparer:
 
     # -- responsables --------------------------------------------------------------------------
 
-    def _stage_responsables(self, helper: ResponsablesInHelper | None) -> dict[str, int]:
+    def _stage_persons(self, helper: ResponsablesInHelper | None) -> ResponsablesInHelper | None:
+        """Persons into table ``p``; returns the helper if it is still to be used."""
+        assert self.responsables is not None
+        if helper is not None:
+            try:
+                self.responsables_addresses = helper.wait_persons(self.steps, self.steps.check)
+                self.staged.copy_staged(helper.persons_path, "p", "personne_id, data")
+            except HelperFailed as exc:
+                log.warning("siecle helper process failed (%s): reading here", exc)
+                self.sql.execute("DELETE FROM p")
+                helper = None
+        if helper is None:
+            stage_persons(self.responsables, self.sql, self.steps)
+            self.responsables_addresses = self.responsables.avec_adresses
+        if DataChoice.ADRESSES_RESPONSABLES in self.ticked and not self.responsables_addresses:
+            name = self.responsables.name
+            kind = SiecleKind.RESPONSABLES
+            self.blocking.extend(_sans_adresses_message(kind, name, self.options))
+        return helper
+
+    def _stage_links(self, helper: ResponsablesInHelper | None) -> dict[str, int]:
         assert self.responsables is not None
         staged = None
         if helper is not None:
             try:
                 staged = helper.wait(self.steps, self.steps.check)
-                self.staged.copy_responsables(helper.out_path)
+                self.staged.copy_staged(helper.links_path, "l", "eleve_id, personne_id, data")
                 log.info("siecle responsables read by the helper process (%d persons)",
                          staged.counts["personnes"])  # fmt: skip
             except HelperFailed as exc:
                 log.warning("siecle helper process failed (%s): reading here", exc)
-                self.sql.execute("DELETE FROM p")
                 self.sql.execute("DELETE FROM l")
+                # The persons came from the helper: read them here too, for their anomalies.
+                for _person in self.responsables.persons():
+                    pass
                 staged = None
         if staged is None:
-            staged = stage_responsables(self.responsables, self.sql, self.steps)
+            staged = stage_links(self.responsables, self.sql, self.steps)
         self.file_anomalies[SiecleKind.RESPONSABLES] = staged.anomalies
-        self.responsables_addresses = staged.avec_adresses
-        if DataChoice.ADRESSES_RESPONSABLES in self.ticked and not self.responsables_addresses:
-            name = self.responsables.name
-            kind = SiecleKind.RESPONSABLES
-            self.blocking.extend(_sans_adresses_message(kind, name, self.options))
         return staged.counts
 
     def _check_link_students(self) -> None:

@@ -63,12 +63,13 @@ CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, personne_id TEX
                 data BLOB NOT NULL);
 CREATE INDEX l_eleve ON l(eleve_id);
 """
-# The helper's file holds the same rows, without indexes: it is only read in order, once.
-_HELPER_SCHEMA = """
-CREATE TABLE p (seq INTEGER PRIMARY KEY, personne_id TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, personne_id TEXT NOT NULL,
-                data BLOB NOT NULL);
-"""
+# The helper's files hold the same rows, without indexes: each is read in order, once. Two
+# files, so the persons can be copied while the helper still writes the links.
+_HELPER_SCHEMA = {
+    "p": "CREATE TABLE p (seq INTEGER PRIMARY KEY, personne_id TEXT NOT NULL, data BLOB NOT NULL)",
+    "l": "CREATE TABLE l (seq INTEGER PRIMARY KEY, eleve_id TEXT NOT NULL, "
+    "personne_id TEXT NOT NULL, data BLOB NOT NULL)",
+}
 
 StageProgress = Callable[[int, int, str], None]
 
@@ -130,10 +131,10 @@ def stage_students(
     return Staged(counts, eleves.anomalies, eleves.avec_adresses)
 
 
-def stage_responsables(
+def stage_persons(
     responsables: ResponsablesFile, sql: sqlite3.Connection, progress: StageProgress
-) -> Staged:
-    """Every person and link of ``responsables`` into tables ``p`` and ``l`` of ``sql``."""
+) -> int:
+    """Every person of ``responsables`` into table ``p`` of ``sql``; returns how many."""
     dumps = marshal.dumps
     total = responsables.person_count
     text = "Lecture des responsables"
@@ -146,17 +147,25 @@ def stage_responsables(
         )
         n += len(batch)
         progress(n, total, f"{text} : {n} / {total}")
+    return n
+
+
+def stage_links(
+    responsables: ResponsablesFile, sql: sqlite3.Connection, progress: StageProgress
+) -> Staged:
+    """Every link of ``responsables`` into table ``l`` of ``sql`` (after its persons)."""
+    dumps = marshal.dumps
     total = responsables.link_count
     text = "Lecture des liens élève – responsable"
-    n_links = 0
+    n = 0
     for batch in batches(responsables.links()):
         sql.executemany(
             "INSERT INTO l (eleve_id, personne_id, data) VALUES (?, ?, ?)",
             [(k.eleve_id, k.personne_id, dumps(link_row(k))) for k in batch],
         )
-        n_links += len(batch)
-        progress(n_links, total, f"{text} : {n_links} / {total}")
-    counts = {"personnes": responsables.person_count, "liens": n_links}
+        n += len(batch)
+        progress(n, total, f"{text} : {n} / {total}")
+    counts = {"personnes": responsables.person_count, "liens": n}
     return Staged(counts, responsables.anomalies, responsables.avec_adresses)
 
 
@@ -191,24 +200,28 @@ class HelperFailed(Exception):
 
 
 class ResponsablesInHelper:
-    """The Responsables export being staged by a helper process into ``out_path``.
+    """The Responsables export being staged by a helper process into ``folder``.
 
-    Use as a context manager: leaving it stops the helper if it still runs
-    (cancel, error elsewhere) and removes its file.
+    It writes the persons into :attr:`persons_path` and says so (:meth:`wait_persons`),
+    then the links into :attr:`links_path` (:meth:`wait`). Use as a context manager:
+    leaving it stops the helper if it still runs (cancel, error elsewhere) and removes
+    its files.
     """
 
-    def __init__(self, responsables: ResponsablesFile, out_path: Path) -> None:
+    def __init__(self, responsables: ResponsablesFile, folder: Path) -> None:
         xml = responsables.source_path
         assert xml is not None, "helper_wanted() said no"
-        self.out_path = out_path
+        self.persons_path = folder / "responsables-personnes.sqlite"
+        self.links_path = folder / "responsables-liens.sqlite"
         context = multiprocessing.get_context("spawn")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_helper_main,
-            args=(send, str(xml), responsables.name, str(out_path)),
+            args=(send, str(xml), responsables.name, str(self.persons_path),
+                  str(self.links_path)),
             name="passerelle-lecture-responsables",
             daemon=True,
-        )
+        )  # fmt: skip
         try:
             self._process.start()
         except BaseException:
@@ -217,10 +230,21 @@ class ResponsablesInHelper:
         finally:
             send.close()  # the child has its own copy: EOF here once it exits
 
-    def wait(self, progress: StageProgress, check: Callable[[], None]) -> Staged:
-        """Forward the helper's progress until it is done; ``check`` raises to cancel.
+    def wait_persons(self, progress: StageProgress, check: Callable[[], None]) -> bool:
+        """Wait until the persons are written; returns whether the file has addresses."""
+        message = self._next("persons", progress, check)
+        return bool(message[1])
 
-        Raises FormatError when the file is refused, HelperFailed for anything else.
+    def wait(self, progress: StageProgress, check: Callable[[], None]) -> Staged:
+        """Wait until the links are written too; what staging found."""
+        result: Staged = self._next("done", progress, check)[1]
+        return result
+
+    def _next(
+        self, wanted: str, progress: StageProgress, check: Callable[[], None]
+    ) -> tuple[Any, ...]:
+        """Forward the helper's progress until its ``wanted`` message; ``check`` raises to
+        cancel. Raises FormatError when the file is refused, HelperFailed for anything else.
         """
         while True:
             check()
@@ -229,19 +253,20 @@ class ResponsablesInHelper:
                     if not self._process.is_alive() and not self._receive.poll(0):
                         raise HelperFailed(f"arrêt du processus ({self._process.exitcode})")
                     continue
-                message = self._receive.recv()
+                message: tuple[Any, ...] = self._receive.recv()
             except (EOFError, OSError) as exc:
                 raise HelperFailed(type(exc).__name__) from exc
             kind = message[0]
+            if kind == wanted:
+                return message
             if kind == "progress":
                 progress(*message[1:])
-            elif kind == "done":
-                result: Staged = message[1]
-                return result
             elif kind == "refused":
                 raise FormatError(message[1], code=message[2])
-            else:
+            elif kind == "failed":
                 raise HelperFailed(message[1])
+            else:
+                raise HelperFailed(f"message inattendu « {kind} »")
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -251,8 +276,9 @@ class ResponsablesInHelper:
         self._process.join(5)
         # Windows refuses to delete a file a dying process still holds; the preview's
         # folder is removed with everything in it anyway.
-        with contextlib.suppress(OSError):
-            self.out_path.unlink(missing_ok=True)
+        for path in (self.persons_path, self.links_path):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
     def __enter__(self) -> ResponsablesInHelper:
         return self
@@ -261,25 +287,37 @@ class ResponsablesInHelper:
         self.close()
 
 
-def _helper_main(send: Connection, xml: str, name: str, out: str) -> None:
-    """The helper process: stage the persons and links into ``out``, report through ``send``."""
+def _scratch(path: str, table: str) -> sqlite3.Connection:
+    sql = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF"):
+        sql.execute(f"PRAGMA {pragma}")
+    sql.execute(_HELPER_SCHEMA[table])
+    sql.execute("BEGIN")
+    return sql
+
+
+def _helper_main(send: Connection, xml: str, name: str, persons: str, links: str) -> None:
+    """The helper process: stage the persons, then the links; report through ``send``."""
     from app.formats.siecle.header import read_header
+
+    def progress(*values: Any) -> None:
+        send.send(("progress", *values))
 
     try:
         opened = OpenedSource(Path(xml), name, None)
-        sql = sqlite3.connect(out, isolation_level=None)
-        try:
-            for pragma in ("journal_mode=OFF", "synchronous=OFF"):
-                sql.execute(f"PRAGMA {pragma}")
-            sql.executescript(_HELPER_SCHEMA)
-            sql.execute("BEGIN")
-            with ResponsablesFile(opened, read_header(opened, None, None)) as responsables:
-                result = stage_responsables(
-                    responsables, sql, lambda *progress: send.send(("progress", *progress))
-                )
-            sql.execute("COMMIT")
-        finally:
-            sql.close()
+        with ResponsablesFile(opened, read_header(opened, None, None)) as responsables:
+            for path, table in ((persons, "p"), (links, "l")):
+                sql = _scratch(path, table)
+                try:
+                    if table == "p":
+                        stage_persons(responsables, sql, progress)
+                    else:
+                        result = stage_links(responsables, sql, progress)
+                    sql.execute("COMMIT")
+                finally:
+                    sql.close()
+                if table == "p":
+                    send.send(("persons", responsables.avec_adresses))
         send.send(("done", result))
     except FormatError as exc:
         send.send(("refused", exc.message, exc.code))

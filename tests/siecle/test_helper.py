@@ -137,18 +137,25 @@ def test_a_broken_responsables_file_is_refused_the_same_way(
     assert no_helper_left()
 
 
+@pytest.mark.parametrize("blocked", ["dossier", "liens"])
 def test_a_helper_that_cannot_write_makes_the_preview_read_here(
     ctx: AppContext, files: list[Path], monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture, tmp_path: Path, blocked: str,
 ) -> None:  # fmt: skip
+    """« dossier »: it fails before any row; « liens »: after the persons, which were
+    copied and compared already (their anomalies are then read again here)."""
     expected = read_here(ctx, files, monkeypatch)
     real_init = siecle_stage.ResponsablesInHelper.__init__
 
-    def nowhere(self: Any, responsables: Any, out_path: Path) -> None:
-        real_init(self, responsables, tmp_path / "absent" / "r.sqlite")  # no such folder
+    def cannot_write(self: Any, responsables: Any, folder: Path) -> None:
+        if blocked == "dossier":
+            folder = tmp_path / "absent"  # no such folder
+        else:
+            (folder / "responsables-liens.sqlite").mkdir()  # not a file it can create
+        real_init(self, responsables, folder)
 
-    monkeypatch.setattr(siecle_stage.ResponsablesInHelper, "__init__", nowhere)
-    with caplog.at_level(logging.WARNING, logger="app.services.siecle_plan"):
+    monkeypatch.setattr(siecle_stage.ResponsablesInHelper, "__init__", cannot_write)
+    with caplog.at_level(logging.INFO, logger="app.services.siecle_plan"):
         helped = prepare(ctx, files)
     try:
         assert summary(helped) == expected
