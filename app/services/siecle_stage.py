@@ -298,7 +298,12 @@ def _scratch(path: str, table: str) -> sqlite3.Connection:
 
 def _helper_main(send: Connection, xml: str, name: str, persons: str, links: str) -> None:
     """The helper process: stage the persons, then the links; report through ``send``."""
+    import gc
+
     from app.formats.siecle.header import read_header
+    from app.services.gc_tuning import THRESHOLDS
+
+    gc.set_threshold(*THRESHOLDS)  # this process only reads the file: see gc_tuning
 
     def progress(*values: Any) -> None:
         send.send(("progress", *values))

@@ -260,10 +260,12 @@ def prepare(
     client's retry policy).
     """
     from app.services import siecle_plan
+    from app.services.gc_tuning import fewer_collections
 
-    return siecle_plan.prepare(
-        db, uai, source, options, progress=progress, cancel=cancel, store=store, retry=retry
-    )
+    with fewer_collections():
+        return siecle_plan.prepare(
+            db, uai, source, options, progress=progress, cancel=cancel, store=store, retry=retry
+        )
 
 
 def apply(
@@ -279,8 +281,10 @@ def apply(
     changed since the preview, UserCancelled when cancelled (nothing written).
     """
     from app.services import siecle_apply
+    from app.services.gc_tuning import fewer_collections
 
-    return siecle_apply.apply(db, preview, progress=progress, cancel=cancel)
+    with fewer_collections():
+        return siecle_apply.apply(db, preview, progress=progress, cancel=cancel)
 
 
 def write_report(
