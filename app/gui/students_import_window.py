@@ -23,9 +23,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -59,6 +56,7 @@ from app.errors import PasserelleError, UserCancelled
 from app.gui.dialogs import dialogs
 from app.gui.hub import CERTIFICATES, ESTABLISHMENTS, JOURNAL, NETSYNCHRO, STUDENTS, YEAR, hub
 from app.gui.progress import TaskProgressDialog
+from app.gui.table_model import Index, RecordTableModel
 from app.gui.tasks import Task, TaskControl, run_task
 from app.services import base_admin
 from app.services.students_import import (
@@ -81,7 +79,6 @@ from app.store.database import Database
 
 log = logging.getLogger(__name__)
 
-_Index = QModelIndex | QPersistentModelIndex
 
 SIECLE_SUFFIXES = (".xml", ".zip")
 CANCELLED_MESSAGE = "Import annulé : la base n'a pas été modifiée."
@@ -93,7 +90,7 @@ _WARNING_COLOUR = QColor("#a86200")
 # --- models of the preview --------------------------------------------------------------------
 
 
-class ChangesModel(QAbstractTableModel):
+class ChangesModel(RecordTableModel):
     """One row per changed field (old → new); the student is named on its first row.
 
     Flat on purpose: a QTreeView lays out every top-level row up front, which
@@ -131,20 +128,10 @@ class ChangesModel(QAbstractTableModel):
     def student_at(self, row: int) -> StudentChange:
         return self.changes[self._lines[row][0]]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._lines)
+    def record_count(self) -> int:
+        return len(self._lines)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         student, field_index = self._lines[index.row()]
@@ -166,7 +153,7 @@ class ChangesModel(QAbstractTableModel):
         return None
 
 
-class AnomaliesModel(QAbstractTableModel):
+class AnomaliesModel(RecordTableModel):
     HEADERS = ("Gravité", "Élève (identifiant SIECLE)", "Code", "Message")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -179,20 +166,10 @@ class AnomaliesModel(QAbstractTableModel):
         self.anomalies = sorted(anomalies, key=lambda a: a.severity != "erreur")
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.anomalies)
+    def record_count(self) -> int:
+        return len(self.anomalies)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         anomaly = self.anomalies[index.row()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
 
 from app.domain.models import JournalEntry, JournalResult
 from app.gui.hub import hub
+from app.gui.table_model import Index, RecordTableModel
 from app.gui.views.empty_state import EmptyState
 from app.services import journal
 from app.store.database import Database
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class JournalModel(QAbstractTableModel):
+class JournalModel(RecordTableModel):
     HEADERS = ("Date", "Établissement", "Échange", "Résultat", "Résumé", "Poste")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -38,20 +37,10 @@ class JournalModel(QAbstractTableModel):
         self.entries = entries
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.entries)
+    def record_count(self) -> int:
+        return len(self.entries)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         entry = self.entries[index.row()]

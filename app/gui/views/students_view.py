@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -47,6 +45,7 @@ from PySide6.QtWidgets import (
 from app.domain.models import Establishment
 from app.errors import PasserelleError
 from app.gui.hub import ESTABLISHMENTS, STUDENTS, YEAR, hub
+from app.gui.table_model import Index, RecordTableModel
 from app.gui.tasks import Task, TaskControl, run_task
 from app.gui.views.empty_state import EmptyState
 from app.services import base_admin
@@ -61,7 +60,6 @@ from app.store.database import Database
 
 log = logging.getLogger(__name__)
 
-_Index = QModelIndex | QPersistentModelIndex
 
 _LEFT_COLOUR = QColor("#8a8a8a")
 
@@ -133,7 +131,7 @@ class _Snapshot:
     establishments: list[Establishment]
 
 
-class StudentsModel(QAbstractTableModel):
+class StudentsModel(RecordTableModel):
     HEADERS = ("Nom", "Prénom", "Né(e) le", "INE", "Classe", "Régime", "Sorti(e) le")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -224,20 +222,10 @@ class StudentsModel(QAbstractTableModel):
         self.rows = self._sorted(self.rows)
         self.layoutChanged.emit()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def record_count(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -41,6 +38,7 @@ from app.gui.course_dialog import CourseDialog
 from app.gui.dialogs import dialogs
 from app.gui.hub import ESTABLISHMENTS, JOURNAL, STS, TIMETABLE, YEAR, hub
 from app.gui.progress import TaskProgressDialog
+from app.gui.table_model import Index, RecordTableModel
 from app.gui.tasks import Task, TaskControl, run_task
 from app.gui.views.empty_state import EmptyState
 from app.gui.views.week_grid import WEEK_A, WEEK_ALL, WEEK_B, GridBlock, WeekGrid
@@ -54,8 +52,6 @@ from app.services.sts.timetable_store import CourseRow, TimetableData
 from app.services.sts_gui_support import failure_text, is_demo
 from app.store.database import Database
 
-Modified = QModelIndex | QPersistentModelIndex
-ROOT = QModelIndex()
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 COURSE_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -95,13 +91,13 @@ def course_lines(data: TimetableData, statuses: list[CourseStatus]) -> list[Cour
     return lines
 
 
-class CourseModel(QAbstractTableModel):
+class CourseModel(RecordTableModel):
+    HEADERS = ("Jour", "Début", "Durée", "Matière", "Professeurs", "Classe/Groupe", "Salle",
+               "Alternance", "STSWEB")  # fmt: skip
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lines: list[CourseLine] = []
-        self.headers = [self.tr("Jour"), self.tr("Début"), self.tr("Durée"), self.tr("Matière"),
-                        self.tr("Professeurs"), self.tr("Classe/Groupe"), self.tr("Salle"),
-                        self.tr("Alternance"), self.tr("STSWEB")]  # fmt: skip
         style = parent.style() if parent is not None else None
         self._ok_icon = style.standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton) \
             if style else None
@@ -113,24 +109,15 @@ class CourseModel(QAbstractTableModel):
         self.lines = lines
         self.endResetModel()
 
-    def rowCount(self, parent: Modified = ROOT) -> int:
-        return 0 if parent.isValid() else len(self.lines)
+    def record_count(self) -> int:
+        return len(self.lines)
 
-    def columnCount(self, parent: Modified = ROOT) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
-
-    def data(self, index: Modified, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         line = self.lines[index.row()]
         column = index.column()
-        status_column = column == len(self.headers) - 1
+        status_column = column == len(self.HEADERS) - 1
         if role == Qt.ItemDataRole.DisplayRole:
             if status_column:
                 return self.tr("Exportable") if line.exportable else self.tr("Non exportable")
@@ -174,7 +161,7 @@ class CourseFilter(QSortFilterProxyModel):
         self.text = text.casefold().strip()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Modified) -> bool:
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, CourseModel)
         line = model.lines[source_row]
